@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stats.h - every counter the stack keeps, in one list.
+ *
+ * Each drop reason has its own counter so that `ustack stats` can say why a
+ * frame was not used.  The X-macro keeps the enum and the names in step.
+ */
+#ifndef USTACK_STATS_H
+#define USTACK_STATS_H
+
+#define STACK_STATS(X)                                                                          \
+	X(eth_rx, "Ethernet frames received")                                                   \
+	X(eth_tx, "Ethernet frames sent")                                                       \
+	X(eth_drop_short, "frames dropped: shorter than an Ethernet header")                    \
+	X(eth_drop_notours, "frames dropped: destination MAC not ours")                         \
+	X(eth_drop_type, "frames dropped: unsupported EtherType")                               \
+	X(arp_rx, "ARP packets received")                                                       \
+	X(arp_drop_malformed, "ARP packets dropped: malformed")                                 \
+	X(arp_requests_sent, "ARP requests sent")                                               \
+	X(arp_replies_sent, "ARP replies sent")                                                 \
+	X(arp_resolved, "ARP entries resolved")                                                 \
+	X(arp_expired, "ARP entries expired")                                                   \
+	X(arp_failed, "ARP resolutions failed (no answer)")                                     \
+	X(arp_queue_drop, "packets dropped: ARP queue full or resolution failed")               \
+	X(arp_cache_full, "ARP resolutions refused: cache full")                                \
+	X(ip_rx, "IPv4 packets received")                                                       \
+	X(ip_tx, "IPv4 packets sent")                                                           \
+	X(ip_drop_short, "IPv4 packets dropped: truncated header")                              \
+	X(ip_drop_version, "IPv4 packets dropped: bad version or header length")                \
+	X(ip_drop_len, "IPv4 packets dropped: bad total length")                                \
+	X(ip_drop_csum, "IPv4 packets dropped: bad header checksum")                            \
+	X(ip_drop_notours, "IPv4 packets dropped: not addressed to us")                         \
+	X(ip_drop_frag, "IPv4 packets dropped: fragments (no reassembly yet)")                  \
+	X(ip_drop_proto, "IPv4 packets dropped: unsupported protocol")                          \
+	X(ip_drop_badsrc, "IPv4 packets dropped: bad source address")                           \
+	X(ip_noroute, "IPv4 packets not sent: no route")                                        \
+	X(icmp_rx, "ICMP messages received")                                                    \
+	X(icmp_drop_short, "ICMP messages dropped: truncated")                                  \
+	X(icmp_drop_csum, "ICMP messages dropped: bad checksum")                                \
+	X(icmp_echo_replies, "ICMP echo replies sent")                                          \
+	X(icmp_drop_type, "ICMP messages ignored: unhandled type")                              \
+	X(tcp_rx, "TCP segments received")                                                      \
+	X(tcp_tx, "TCP segments sent")                                                          \
+	X(tcp_drop_short, "TCP segments dropped: truncated header")                             \
+	X(tcp_drop_off, "TCP segments dropped: bad data offset")                                \
+	X(tcp_drop_csum, "TCP segments dropped: bad checksum")                                  \
+	X(tcp_drop_noconn, "TCP segments for no connection (answered with RST)")               \
+	X(tcp_drop_unacceptable, "TCP segments dropped: not acceptable (RFC 9293 3.10.7.4)")  \
+	X(tcp_drop_badack, "TCP segments dropped: unacceptable ACK")                            \
+	X(tcp_drop_ooo, "TCP segments dropped: out of order (no reassembly yet)")               \
+	X(tcp_drop_rcvbuf, "TCP bytes beyond the receive buffer dropped")                       \
+	X(tcp_drop_after_close, "TCP segments with data after close (answered with RST)")       \
+	X(tcp_rst_rx, "TCP resets received")                                                    \
+	X(tcp_rst_tx, "TCP resets sent")                                                        \
+	X(tcp_active_opens, "TCP active opens")                                                 \
+	X(tcp_estab, "TCP connections established")                                             \
+	X(tcp_conn_failed, "TCP connection attempts failed")                                    \
+	X(tcp_rexmit_timeouts, "TCP retransmission timeouts")                                   \
+	X(tcp_rexmit_segs, "TCP segments retransmitted")                                        \
+	X(tcp_dupacks, "TCP duplicate ACKs received")                                           \
+	X(tcp_win_updates, "TCP window updates sent")                                           \
+	X(tcp_delacks, "TCP delayed ACKs sent")                                                 \
+	X(tcp_keepalive_probes, "TCP keepalive probes sent")                                    \
+	X(tcp_timeouts, "TCP connections dropped by timeout")                                   \
+	X(tcp_time_wait_done, "TCP connections freed after TIME_WAIT")
+
+enum stat_id {
+#define STAT_ENUM(name, desc) STAT_##name,
+	STACK_STATS(STAT_ENUM)
+#undef STAT_ENUM
+		STAT_MAX
+};
+
+/* Name ("tcp_rx") and description of each counter. */
+extern const char *const stat_names[STAT_MAX];
+extern const char *const stat_descs[STAT_MAX];
+
+#endif /* USTACK_STATS_H */
