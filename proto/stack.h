@@ -4,16 +4,19 @@
  *
  * Theory of operation: proto/ does no I/O.  The owner (ustackd, or a unit
  * test) hands it received frames with stack_input() and the current time in
- * milliseconds, calls stack_flush() once per batch so that coalesced ACKs and
- * queued data go out, and calls stack_timer() whenever the deadline reported
- * by stack_next_deadline() has passed.  Frames leave through io.xmit().
+ * milliseconds, calls stack_flush() after each batch of work (received
+ * frames and TCP user calls) so that coalesced ACKs, queued data and events
+ * go out, and calls stack_timer() whenever the deadline reported by
+ * stack_next_deadline() has passed.  Frames leave through io.xmit().
  *
  * TCP connections are driven through the RFC 9293 user interface (OPEN, SEND,
  * RECEIVE, CLOSE, ABORT) below.  A tcb belongs to its user until the user
  * calls tcp_release(); after that the stack finishes the connection on its
  * own (FIN handshake, TIME_WAIT) and frees it.  The stack tells the user
- * about progress through io.tcp_event() with TCP_EV_* bits; it never frees a
- * tcb the user still holds.
+ * about progress through io.tcp_event() with TCP_EV_* bits, only from inside
+ * stack_flush() and stack_timer(); it never frees a tcb the user still holds.
+ * User calls (tcp_snd_commit, tcp_rcv_consume, tcp_shutdown) only mark work;
+ * it is done at the next stack_flush().
  */
 #ifndef USTACK_STACK_H
 #define USTACK_STACK_H
@@ -129,7 +132,7 @@ int tcp_error(const struct tcb *tp);
 int tcp_error_take(struct tcb *tp);
 /* True if the connection ended by a RST from the peer. */
 int tcp_was_reset(const struct tcb *tp);
-/* RFC 9293 state number (enum tcp_state in tcp_var.h, Linux TCP_* numbering). */
+/* The state as Linux numbers it (TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11). */
 int tcp_state(const struct tcb *tp);
 const char *tcp_state_name(int state);
 /* Local and remote endpoints, host byte order. */

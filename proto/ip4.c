@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ip4.c - IPv4 input and output.
+ *
+ * Input checks follow RFC 1122 3.2.1: version, header length, total length
+ * against what was received (Ethernet may pad short packets, so we trim to
+ * the total length), header checksum, and a destination that is ours.
+ * Fragments are counted and dropped until reassembly exists.  The header
+ * checksum is always verified: checksum offload (PACKET_AUXDATA) only ever
+ * concerns the transport checksum.
+ *
+ * Output: one route decision (on-link or via the gateway), the header, then
+ * ARP.  We set DF on everything we send, as Linux does for TCP.
+ */
+#include <errno.h>
+
+#include "csum.h"
+#include "icmp.h"
+#include "ip4.h"
+#include "stack_var.h"
+#include "tcp.h"
+
+static int ip4_is_ours(const struct stack *st, uint32_t dst)
+{
+	uint32_t bcast = st->cfg.addr | ~st->cfg.netmask;
+
+	return dst == st->cfg.addr || dst == 0xffffffffu || dst == bcast;
+}
+
+void ip4_input(struct stack *st, const struct pkt *p, unsigned flags)
+{
+	const uint8_t *h = pkt_get(p, 0, IP4_HLEN);
+	struct ip4_info ii;
+	struct pkt payload;
+	size_t hlen, tlen;
+	uint16_t frag;
+
+	STAT_INC(st, ip_rx);
+	if (!h) {
+		STAT_INC(st, ip_drop_short);
+		return;
+	}
+	hlen = (size_t)(h[0] & 0x0f) * 4;
+	if ((h[0] >> 4) != 4 || hlen < IP4_HLEN) {
+		STAT_INC(st, ip_drop_version);
+		return;
+	}
+	tlen = get_be16(h + 2);
+	if (tlen < hlen || tlen > p->len) {
+		STAT_INC(st, ip_drop_len);
+		return;
+	}
+	if (!pkt_get(p, 0, hlen)) {
+		STAT_INC(st, ip_drop_short);
+		return;
+	}
+	if (csum_fold(csum_partial(h, hlen, 0)) != 0) {
+		STAT_INC(st, ip_drop_csum);
+		return;
+	}
+	ii.src = get_be32(h + 12);
+	ii.dst = get_be32(h + 16);
+	ii.proto = h[9];
+	ii.ttl = h[8];
+	if (!ip4_is_ours(st, ii.dst)) {
+		STAT_INC(st, ip_drop_notours);
+		return;
+	}
+	/* RFC 1122 3.2.1.3: a source that is broadcast, multicast or zero is discarded. */
+	if (ii.src == 0 || ii.src == 0xffffffffu || (ii.src >> 28) == 0xe ||
+	    ii.src == (st->cfg.addr | ~st->cfg.netmask)) {
+		STAT_INC(st, ip_drop_badsrc);
+		return;
+	}
+	frag = get_be16(h + 6);
+	if (frag & (IP4_MF | IP4_OFFMASK)) {
+		STAT_INC(st, ip_drop_frag);
+		return;
+	}
+	payload = pkt_sub(p, hlen, tlen - hlen);
+	switch (ii.proto) {
+	case IPPROTO_ICMP_:
+		icmp_input(st, &payload, &ii, flags);
+		break;
+	case IPPROTO_TCP_:
+		/* Broadcast never carries TCP (RFC 1122 4.2.3.10). */
+		if (ii.dst != st->cfg.addr) {
+			STAT_INC(st, ip_drop_notours);
+			break;
+		}
+		tcp_input(st, &payload, &ii, flags);
+		break;
+	default:
+		STAT_INC(st, ip_drop_proto);
+		break;
+	}
+}
+
+int ip4_route(const struct stack *st, uint32_t dst, uint32_t *nexthop)
+{
+	if (dst == 0 || (dst >> 24) == 127 || (dst >> 28) >= 0xe)
+		return -ENETUNREACH;
+	if ((dst & st->cfg.netmask) == (st->cfg.addr & st->cfg.netmask)) {
+		*nexthop = dst;
+		return 0;
+	}
+	if (st->cfg.gateway) {
+		*nexthop = st->cfg.gateway;
+		return 0;
+	}
+	return -ENETUNREACH;
+}
+
+uint8_t *ip4_tx_payload(struct stack *st)
+{
+	return st->tx + ETH_HLEN + IP4_HLEN;
+}
+
+int ip4_output(struct stack *st, size_t l4len, uint32_t dst, uint8_t proto)
+{
+	uint8_t *h = st->tx + ETH_HLEN;
+	uint32_t nexthop;
+	int err = ip4_route(st, dst, &nexthop);
+
+	if (err) {
+		STAT_INC(st, ip_noroute);
+		return err;
+	}
+	h[0] = 0x45;
+	h[1] = 0;
+	put_be16(h + 2, (uint16_t)(IP4_HLEN + l4len));
+	put_be16(h + 4, st->ip_id++);
+	put_be16(h + 6, IP4_DF);
+	h[8] = IP4_TTL;
+	h[9] = proto;
+	put_be16(h + 10, 0);
+	put_be32(h + 12, st->cfg.addr);
+	put_be32(h + 16, dst);
+	put_be16(h + 10, csum_fold(csum_partial(h, IP4_HLEN, 0)));
+	STAT_INC(st, ip_tx);
+	arp_output(st, st->tx, ETH_HLEN + IP4_HLEN + l4len, nexthop);
+	return 0;
+}

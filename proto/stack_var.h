@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stack_var.h - the stack's internal state, shared by the protocol modules.
+ *
+ * Only the proto/ modules include this.  TCP's per-connection state lives apart in
+ * tcp_var.h, which only the tcp_* modules include.
+ */
+#ifndef USTACK_STACK_VAR_H
+#define USTACK_STACK_VAR_H
+
+#include <sys/queue.h>
+
+#include "arp.h"
+#include "eth.h"
+#include "stack.h"
+
+#define TCP_HASH_SIZE 1024 /* buckets of the connection table (power of two) */
+
+struct tcb;
+LIST_HEAD(tcb_list, tcb);
+TAILQ_HEAD(tcb_tailq, tcb);
+
+struct stack {
+	struct stack_cfg cfg;
+	struct stack_io io;
+	uint64_t now; /* ms, the time of the call being processed */
+	uint64_t stats[STAT_MAX];
+
+	struct arp_cache arp;
+
+	/* TCP */
+	struct tcb_list tcb_hash[TCP_HASH_SIZE]; /* synchronized or opening tcbs by 4-tuple */
+	struct tcb_tailq tcbs;			 /* every allocated tcb */
+	struct tcb_tailq tcb_pending;		 /* tcbs with events or output to handle */
+	unsigned ntcbs;
+	uint16_t ip_id;
+
+	/* One frame being built: Ethernet + IPv4 + transport, up to 64 KiB. */
+	uint8_t tx[ETH_HLEN + 65536];
+};
+
+#define STAT_INC(st, name) ((st)->stats[STAT_##name]++)
+#define STAT_ADD(st, name, n) ((st)->stats[STAT_##name] += (n))
+
+#endif /* USTACK_STACK_VAR_H */

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_in.c - TCP segment arrival (RFC 9293 3.10.7).
+ *
+ * Theory of operation: tcp_parse() checks the header and checksum and reads
+ * the options; tcp_input() finds the connection and follows the RFC's
+ * SEGMENT ARRIVES steps in order: SYN-SENT handling, then for synchronized
+ * states the acceptability test, RST, SYN, ACK, text and FIN.  RST and SYN
+ * checks already follow RFC 5961 (an in-window RST or any SYN only draws a
+ * challenge ACK), so a blind attacker must guess RCV.NXT exactly.
+ *
+ * Data is accepted only in order for now: a segment beyond RCV.NXT is
+ * dropped and answered with an immediate duplicate ACK, so the peer's fast
+ * retransmit fills the hole.  ACKs are owed, not sent here: the pending
+ * pass after the batch sends one ACK for all the segments it acknowledges.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "csum.h"
+#include "tcp_var.h"
+
+int tcp_parse(struct stack *st, const struct pkt *p, const struct ip4_info *ii, unsigned flags,
+	      struct tcp_seg *s)
+{
+	const uint8_t *h = pkt_get(p, 0, TCP_HLEN);
+	size_t off;
+
+	if (!h) {
+		STAT_INC(st, tcp_drop_short);
+		return -1;
+	}
+	off = (size_t)(h[12] >> 4) * 4;
+	if (off < TCP_HLEN || off > p->len) {
+		STAT_INC(st, tcp_drop_off);
+		return -1;
+	}
+	if (!(flags & STACK_IN_CSUM_OK) &&
+	    csum_fold(csum_partial(p->data, p->len,
+				   csum_pseudo4(ii->src, ii->dst, IPPROTO_TCP_,
+						(uint16_t)p->len))) != 0) {
+		STAT_INC(st, tcp_drop_csum);
+		return -1;
+	}
+	memset(s, 0, sizeof(*s));
+	s->src = ii->src;
+	s->dst = ii->dst;
+	s->sport = get_be16(h);
+	s->dport = get_be16(h + 2);
+	s->seq = get_be32(h + 4);
+	s->ack = get_be32(h + 8);
+	s->flags = h[13] & 0x3f;
+	s->wnd = get_be16(h + 14);
+	s->data = h + off;
+	s->len = (uint32_t)(p->len - off);
+
+	/* Options (RFC 9293 3.2): a malformed list ends parsing, the segment stays. */
+	for (size_t i = TCP_HLEN; i < off;) {
+		uint8_t kind = h[i], olen;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= off || (olen = h[i + 1]) < 2 || i + olen > off)
+			break;
+		if (kind == TCPOPT_MAXSEG && olen == TCPOLEN_MAXSEG && (s->flags & TH_SYN))
+			s->mss = get_be16(h + i + 2);
+		i += olen;
+	}
+	return 0;
+}
+
+/* RFC 9293 3.10.7.1: a segment for no connection draws a RST (unless it is one). */
+static void tcp_reset_closed(struct stack *st, const struct tcp_seg *s)
+{
+	STAT_INC(st, tcp_drop_noconn);
+	if (s->flags & TH_RST)
+		return;
+	STAT_INC(st, tcp_rst_tx);
+	if (s->flags & TH_ACK)
+		tcp_respond(st, s->dst, s->dport, s->src, s->sport, s->ack, 0, TH_RST);
+	else
+		tcp_respond(st, s->dst, s->dport, s->src, s->sport, 0, s->seq + tcp_seg_len(s),
+			    TH_RST | TH_ACK);
+}
+
+/* RFC 5961 3.2/4.2: answer a suspicious RST or SYN with our current ACK. */
+static void tcp_challenge_ack(struct tcb *tp)
+{
+	tp->t_flags |= TF_ACKNOW;
+	tcp_need_output(tp);
+}
+
+/* Append in-order data to the receive buffer; returns bytes taken. */
+static uint32_t tcp_rcv_append(struct tcb *tp, const uint8_t *data, uint32_t len)
+{
+	uint32_t n = MIN(len, tcp_rcv_space(tp));
+	uint32_t tail = (tp->rcv_head + tp->rcv_len) % tp->rcvbuf_size;
+	uint32_t first = MIN(n, tp->rcvbuf_size - tail);
+
+	memcpy(tp->rcvbuf + tail, data, first);
+	memcpy(tp->rcvbuf, data + first, n - first);
+	tp->rcv_len += n;
+	tp->rcv_nxt += n;
+	if (n < len)
+		STAT_ADD(tp->st, tcp_drop_rcvbuf, len - n);
+	return n;
+}
+
+/* Initial window (RFC 6928), or one segment if the SYN had to be retransmitted (RFC 5681 3.1). */
+static uint32_t tcp_initial_window(const struct tcb *tp)
+{
+	if (tp->rxtshift)
+		return tp->mss;
+	return MIN(10u * tp->mss, MAX(2u * tp->mss, 14600u));
+}
+
+/* RFC 9293 3.10.7.3: SYN-SENT. Returns 1 if s still has text to process. */
+static int tcp_in_syn_sent(struct tcb *tp, struct tcp_seg *s)
+{
+	struct stack *st = tp->st;
+
+	if (s->flags & TH_ACK) {
+		if (SEQ_LEQ(s->ack, tp->iss) || SEQ_GT(s->ack, tp->snd_max)) {
+			STAT_INC(st, tcp_drop_badack);
+			if (!(s->flags & TH_RST)) {
+				STAT_INC(st, tcp_rst_tx);
+				tcp_respond(st, tp->laddr, tp->lport, tp->raddr, tp->rport, s->ack, 0,
+					    TH_RST);
+			}
+			return 0;
+		}
+	}
+	if (s->flags & TH_RST) {
+		/* Only a RST that acknowledges our SYN refuses the connection. */
+		if (s->flags & TH_ACK) {
+			STAT_INC(st, tcp_rst_rx);
+			STAT_INC(st, tcp_conn_failed);
+			tp->t_flags |= TF_RESET;
+			tcp_drop(tp, ECONNREFUSED);
+		} else {
+			STAT_INC(st, tcp_drop_unacceptable);
+		}
+		return 0;
+	}
+	if (!(s->flags & TH_SYN) || !(s->flags & TH_ACK)) {
+		/* A bare SYN would be a simultaneous open: not supported yet. */
+		STAT_INC(st, tcp_drop_unacceptable);
+		return 0;
+	}
+	tp->irs = s->seq;
+	tp->rcv_nxt = s->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt; /* nothing advertised yet for the synchronized window */
+	tp->mss = (uint16_t)MIN(tp->mss, s->mss ? MAX(s->mss, 64u) : TCP_DEFAULT_MSS);
+	tp->snd_una = s->ack;
+	tp->snd_wnd = tp->max_sndwnd = s->wnd;
+	tp->snd_wl1 = s->seq;
+	tp->snd_wl2 = s->ack;
+	if (tp->rtt_timing && tp->rxtshift == 0)
+		tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));
+	tp->rtt_timing = 0;
+	tp->cwnd = tcp_initial_window(tp);
+	tp->rxtshift = 0;
+	tp->t_rexmt = 0;
+	tcp_set_state(tp, TCPS_ESTABLISHED);
+	STAT_INC(st, tcp_estab);
+	tcp_keep_reset(tp);
+	tp->t_flags |= TF_ACKNOW;
+	tcp_need_output(tp);
+	tcp_notify(tp, TCP_EV_CONNECTED);
+	/* Text or FIN on the SYN/ACK: continue with them (step 6 of the RFC). */
+	s->seq++;
+	s->flags &= (uint8_t)~TH_SYN;
+	return s->len || (s->flags & TH_FIN);
+}
+
+/*
+ * RFC 9293 3.10.7.4 first check, done BSD-style by trimming: the part of
+ * the segment before RCV.NXT is a duplicate, the part past the window is
+ * not ours yet.  Returns 0 to go on, -1 to drop (an ACK may be owed).
+ */
+static int tcp_trim(struct tcb *tp, struct tcp_seg *s)
+{
+	struct stack *st = tp->st;
+	uint32_t wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	int32_t todrop = (int32_t)(tp->rcv_nxt - s->seq);
+
+	if (todrop > 0) {
+		if ((uint32_t)todrop > s->len ||
+		    ((uint32_t)todrop == s->len && !(s->flags & TH_FIN))) {
+			/* Entirely old: a retransmission we already have. ACK it. */
+			s->flags &= (uint8_t)~TH_FIN;
+			tp->t_flags |= TF_ACKNOW;
+			todrop = (int32_t)s->len;
+		}
+		s->data += todrop;
+		s->len -= (uint32_t)todrop;
+		s->seq += (uint32_t)todrop;
+	}
+	todrop = (int32_t)(s->seq + s->len - (tp->rcv_nxt + wnd));
+	if (todrop > 0) {
+		if ((uint32_t)todrop >= s->len) {
+			if (wnd == 0 && s->seq == tp->rcv_nxt) {
+				/* A zero-window probe: answer with our window. */
+				tp->t_flags |= TF_ACKNOW;
+			} else if (s->len || !SEQ_GEQ(s->seq, tp->rcv_nxt) ||
+				   SEQ_GT(s->seq, tp->rcv_nxt + wnd)) {
+				STAT_INC(st, tcp_drop_unacceptable);
+				tp->t_flags |= TF_ACKNOW;
+				tcp_need_output(tp);
+				return -1;
+			}
+		}
+		s->len -= MIN((uint32_t)todrop, s->len);
+		s->flags &= (uint8_t)~TH_FIN;
+	}
+	return 0;
+}
+
+/* RFC 9293 3.10.7.4 fifth check: the ACK field. Returns -1 if the connection is gone. */
+static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
+{
+	struct stack *st = tp->st;
+
+	if (SEQ_GT(s->ack, tp->snd_max)) {
+		/* Acknowledges something not yet sent: ACK and drop. */
+		STAT_INC(st, tcp_drop_badack);
+		tp->t_flags |= TF_ACKNOW;
+		tcp_need_output(tp);
+		return 1;
+	}
+	if (SEQ_GT(s->ack, tp->snd_una)) {
+		uint32_t acked = s->ack - tp->snd_una;
+		uint32_t data_end = tp->snd_buf_seq + tp->snd_len;
+		uint32_t dacked = SEQ_GT(SEQ_MIN(s->ack, data_end), tp->snd_buf_seq)
+					  ? SEQ_MIN(s->ack, data_end) - tp->snd_buf_seq
+					  : 0;
+
+		tp->snd_head = (tp->snd_head + dacked) % tp->sndbuf_size;
+		tp->snd_len -= dacked;
+		tp->snd_buf_seq += dacked;
+		if (tp->rtt_timing && SEQ_GT(s->ack, tp->rtt_seq)) {
+			tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));
+			tp->rtt_timing = 0;
+		}
+		tp->rxtshift = 0;
+		/* RFC 6298 5.2/5.3: stop when all is acknowledged, else restart. */
+		if (s->ack == tp->snd_max)
+			tp->t_rexmt = 0;
+		else
+			tcp_rexmt_start(tp);
+		/* RFC 5681 3.1: slow start, then congestion avoidance. */
+		if (tp->cwnd < tp->ssthresh)
+			tp->cwnd += MIN(acked, (uint32_t)tp->mss);
+		else
+			tp->cwnd += MAX((uint32_t)tp->mss * tp->mss / tp->cwnd, 1u);
+		tp->cwnd = MIN(tp->cwnd, 1u << 30);
+		tp->dupacks = 0;
+		tp->snd_una = s->ack;
+		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+			tp->snd_nxt = tp->snd_una;
+		if (dacked)
+			tcp_notify(tp, TCP_EV_WRITABLE);
+		tcp_need_output(tp);
+	} else if (s->ack == tp->snd_una && s->len == 0 && s->wnd == tp->snd_wnd &&
+		   tp->snd_max != tp->snd_una && !(s->flags & TH_FIN)) {
+		/* RFC 5681 2: a duplicate ACK.  The third triggers fast retransmit. */
+		STAT_INC(st, tcp_dupacks);
+		if (++tp->dupacks == 3) {
+			uint32_t save = tp->snd_max;
+
+			tp->ssthresh = MAX((tp->snd_max - tp->snd_una) / 2, 2u * tp->mss);
+			tp->rtt_timing = 0;
+			tp->cwnd = tp->mss;
+			tp->snd_nxt = tp->snd_una;
+			tcp_output(tp); /* exactly the missing segment */
+			tp->cwnd = tp->ssthresh;
+			tp->snd_nxt = save;
+			tcp_rexmt_start(tp);
+		}
+	}
+
+	/* RFC 9293 3.10.7.4: update the send window from the newest segment. */
+	if (SEQ_LT(tp->snd_wl1, s->seq) ||
+	    (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, s->ack))) {
+		if (s->wnd > tp->snd_wnd)
+			tcp_need_output(tp);
+		tp->snd_wnd = s->wnd;
+		tp->snd_wl1 = s->seq;
+		tp->snd_wl2 = s->ack;
+		tp->max_sndwnd = MAX(tp->max_sndwnd, tp->snd_wnd);
+		if (tp->snd_wnd && tp->t_persist) {
+			tp->t_persist = 0;
+			tp->rxtshift = 0;
+		}
+	}
+
+	if ((tp->t_flags & TF_SENTFIN) && SEQ_GT(s->ack, tp->snd_fin)) {
+		/* Our FIN is acknowledged. */
+		switch (tp->state) {
+		case TCPS_FIN_WAIT_1:
+			tcp_set_state(tp, TCPS_FIN_WAIT_2);
+			if (!(tp->t_flags & TF_HELD))
+				tp->t_2msl = st->now + st->cfg.time_wait_ms;
+			break;
+		case TCPS_CLOSING:
+			tcp_set_state(tp, TCPS_TIME_WAIT);
+			break;
+		case TCPS_LAST_ACK:
+			tcp_drop(tp, 0);
+			return -1;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* RFC 9293 3.10.7.4 seventh and eighth checks: segment text and FIN. */
+static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
+{
+	struct stack *st = tp->st;
+
+	if (s->len) {
+		switch (tp->state) {
+		case TCPS_ESTABLISHED:
+		case TCPS_FIN_WAIT_1:
+		case TCPS_FIN_WAIT_2:
+			if (!(tp->t_flags & TF_HELD)) {
+				/* Nobody will read this (RFC 9293 3.10.4; Linux does the same). */
+				STAT_INC(st, tcp_drop_after_close);
+				tcp_abort(tp);
+				return;
+			}
+			if (s->seq != tp->rcv_nxt) {
+				STAT_INC(st, tcp_drop_ooo);
+				tp->t_flags |= TF_ACKNOW; /* immediate duplicate ACK */
+				tcp_need_output(tp);
+				return;
+			}
+			if (tcp_rcv_append(tp, s->data, s->len) < s->len)
+				s->flags &= (uint8_t)~TH_FIN;
+			tcp_notify(tp, TCP_EV_READABLE);
+			/* Delayed ACK: at least every second segment, else within delack_ms. */
+			if (++tp->segs_unacked >= 2) {
+				tp->t_flags |= TF_ACKNOW;
+			} else if (!tp->t_delack) {
+				tp->t_flags |= TF_DELACK;
+				tp->t_delack = st->now + st->cfg.delack_ms;
+			}
+			tcp_need_output(tp);
+			break;
+		default:
+			break; /* after the peer's FIN: ignore */
+		}
+	}
+
+	if ((s->flags & TH_FIN) && s->seq + s->len == tp->rcv_nxt) {
+		if (!TCPS_HAVERCVDFIN(tp->state))
+			tp->rcv_nxt++;
+		tp->t_flags |= TF_ACKNOW;
+		tcp_need_output(tp);
+		tcp_notify(tp, TCP_EV_READABLE);
+		switch (tp->state) {
+		case TCPS_ESTABLISHED:
+			tcp_set_state(tp, TCPS_CLOSE_WAIT); /* keepalive goes on here */
+			break;
+		case TCPS_FIN_WAIT_1:
+			/* Our FIN not yet acknowledged: simultaneous close. */
+			tcp_set_state(tp, TCPS_CLOSING);
+			break;
+		case TCPS_FIN_WAIT_2:
+			tcp_set_state(tp, TCPS_TIME_WAIT);
+			break;
+		case TCPS_TIME_WAIT:
+			tcp_set_state(tp, TCPS_TIME_WAIT); /* restart the 2MSL wait */
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii, unsigned flags)
+{
+	struct tcp_seg s;
+	struct tcb *tp;
+	uint32_t wnd;
+
+	STAT_INC(st, tcp_rx);
+	if (tcp_parse(st, p, ii, flags, &s) < 0)
+		return;
+	tp = tcb_lookup(st, s.dst, s.dport, s.src, s.sport);
+	if (!tp) {
+		tcp_reset_closed(st, &s);
+		return;
+	}
+	if (tp->state == TCPS_SYN_SENT) {
+		if (!tcp_in_syn_sent(tp, &s))
+			return;
+		tcp_in_text(tp, &s);
+		return;
+	}
+
+	/* RFC 5961 3.2: reset only on an exact match; in the window, challenge. */
+	if (s.flags & TH_RST) {
+		wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+		if (s.seq == tp->rcv_nxt) {
+			STAT_INC(st, tcp_rst_rx);
+			if (tp->state == TCPS_CLOSING || tp->state == TCPS_LAST_ACK ||
+			    tp->state == TCPS_TIME_WAIT) {
+				tcp_drop(tp, 0);
+			} else {
+				tp->t_flags |= TF_RESET;
+				tcp_drop(tp, ECONNRESET);
+			}
+		} else if (SEQ_GEQ(s.seq, tp->rcv_nxt) && SEQ_LT(s.seq, tp->rcv_nxt + MAX(wnd, 1u))) {
+			tcp_challenge_ack(tp);
+		} else {
+			STAT_INC(st, tcp_drop_unacceptable);
+		}
+		return;
+	}
+	/* RFC 5961 4.2: a SYN on a synchronized connection only draws a challenge ACK. */
+	if (s.flags & TH_SYN) {
+		STAT_INC(st, tcp_drop_unacceptable);
+		tcp_challenge_ack(tp);
+		return;
+	}
+	if (tcp_trim(tp, &s) < 0)
+		return;
+	if (!(s.flags & TH_ACK)) {
+		STAT_INC(st, tcp_drop_unacceptable);
+		return;
+	}
+	tcp_keep_reset(tp);
+	switch (tcp_in_ack(tp, &s)) {
+	case -1:
+		return; /* connection closed */
+	case 1:
+		return; /* ACK of unsent data: dropped */
+	default:
+		break;
+	}
+	tcp_in_text(tp, &s);
+	if (tp->t_flags & TF_ACKNOW)
+		tcp_need_output(tp);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_out.c - building and sending TCP segments.
+ *
+ * Theory of operation: tcp_output() looks at the send sequence space and
+ * sends everything that is allowed right now: the SYN, data up to
+ * min(peer window, cwnd) in MSS-sized segments, the FIN once all data is
+ * out, or a bare ACK when one is owed.  It is the only place that advances
+ * SND.NXT, so retransmission is just "move SND.NXT back to SND.UNA and call
+ * tcp_output()" (go-back-N; selective repeat comes with SACK).
+ *
+ * Every segment carries ACK = RCV.NXT and the window we can take (the free
+ * part of the receive buffer, i.e. what the application has not read yet),
+ * and records the right edge it advertised in rcv_adv so the window never
+ * shrinks (RFC 9293 3.8.6.2.2).
+ */
+#include <string.h>
+
+#include "csum.h"
+#include "tcp_var.h"
+
+#define TCP_MAXWIN 65535
+
+uint32_t tcp_rcv_window(struct tcb *tp)
+{
+	uint32_t space = MIN(tcp_rcv_space(tp), TCP_MAXWIN);
+	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+
+	/* RFC 1122 4.2.3.3 receiver SWS avoidance: open in steps of min(buf/2, MSS). */
+	if (space > adv && space - adv >= MIN(tp->rcvbuf_size / 2, tp->mss))
+		adv = space;
+	return adv;
+}
+
+/* Build a TCP header at out; returns its length.  mss_opt: add the MSS option. */
+static size_t tcp_build_hdr(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq,
+			    uint32_t ack, uint8_t flags, uint16_t win, uint16_t mss_opt)
+{
+	size_t hlen = TCP_HLEN + (mss_opt ? TCPOLEN_MAXSEG : 0);
+
+	put_be16(out, sport);
+	put_be16(out + 2, dport);
+	put_be32(out + 4, seq);
+	put_be32(out + 8, (flags & TH_ACK) ? ack : 0);
+	out[12] = (uint8_t)((hlen / 4) << 4);
+	out[13] = flags;
+	put_be16(out + 14, win);
+	put_be16(out + 16, 0); /* checksum */
+	put_be16(out + 18, 0); /* urgent pointer */
+	if (mss_opt) {
+		out[20] = TCPOPT_MAXSEG;
+		out[21] = TCPOLEN_MAXSEG;
+		put_be16(out + 22, mss_opt);
+	}
+	return hlen;
+}
+
+static void tcp_send_seg(struct stack *st, uint32_t laddr, uint32_t raddr, size_t len)
+{
+	uint8_t *out = ip4_tx_payload(st);
+
+	put_be16(out + 16, csum_fold(csum_partial(out, len,
+						  csum_pseudo4(laddr, raddr, IPPROTO_TCP_,
+							       (uint16_t)len))));
+	STAT_INC(st, tcp_tx);
+	ip4_output(st, len, raddr, IPPROTO_TCP_);
+}
+
+void tcp_respond(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+		 uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	size_t hlen = tcp_build_hdr(ip4_tx_payload(st), lport, rport, seq, ack, flags, 0, 0);
+
+	tcp_send_seg(st, laddr, raddr, hlen);
+}
+
+/* Send one segment of tp: len bytes of data starting at seq, plus flags. */
+static void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct stack *st = tp->st;
+	uint8_t *out = ip4_tx_payload(st);
+	uint32_t win = tcp_rcv_window(tp);
+	size_t hlen;
+
+	hlen = tcp_build_hdr(out, tp->lport, tp->rport, seq, tp->rcv_nxt, flags, (uint16_t)win,
+			     (flags & TH_SYN) ? (uint16_t)(st->cfg.mtu - IP4_HLEN - TCP_HLEN) : 0);
+	if (len) {
+		uint32_t off = (tp->snd_head + (seq - tp->snd_buf_seq)) % tp->sndbuf_size;
+		uint32_t first = MIN(len, tp->sndbuf_size - off);
+
+		memcpy(out + hlen, tp->sndbuf + off, first);
+		memcpy(out + hlen + first, tp->sndbuf, len - first);
+	}
+	if (flags & TH_ACK) {
+		tp->rcv_adv = tp->rcv_nxt + win;
+		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
+		tp->t_delack = 0;
+		tp->segs_unacked = 0;
+	}
+	tcp_send_seg(st, tp->laddr, tp->raddr, hlen + len);
+}
+
+void tcp_output(struct tcb *tp)
+{
+	struct stack *st = tp->st;
+
+	if (tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN)
+		return;
+	for (;;) {
+		uint8_t flags = TH_ACK;
+		uint32_t len = 0, off, avail, wnd, inflight, usable, seq = tp->snd_nxt;
+
+		if (tp->state == TCPS_SYN_SENT) {
+			if (tp->snd_nxt != tp->iss)
+				return; /* SYN out; wait for the answer or the timer */
+			flags = TH_SYN;
+		} else if (tp->state != TCPS_TIME_WAIT) {
+			off = tp->snd_nxt - tp->snd_buf_seq;
+			avail = tp->snd_len > off ? tp->snd_len - off : 0;
+			wnd = MIN(tp->snd_wnd, tp->cwnd);
+			inflight = tp->snd_nxt - tp->snd_una;
+			usable = wnd > inflight ? wnd - inflight : 0;
+			len = MIN(MIN(avail, usable), tp->mss);
+			if (len > 0 && len < tp->mss) {
+				if (len < avail) {
+					/* RFC 9293 3.8.6.2.1 sender SWS: a window-limited
+					 * runt waits unless it is half the peer's largest window. */
+					if (len < tp->max_sndwnd / 2)
+						len = 0;
+				} else if (inflight > 0 && !(tp->t_flags & TF_NODELAY)) {
+					len = 0; /* Nagle (RFC 896): one small segment in flight */
+				}
+			}
+			if (len && tp->snd_nxt + len - tp->snd_buf_seq == tp->snd_len)
+				flags |= TH_PSH;
+			if ((tp->t_flags & TF_SHUTWR) && tp->snd_nxt + len == tp->snd_fin)
+				flags |= TH_FIN;
+		}
+		if (!len && !(flags & (TH_SYN | TH_FIN)) && !(tp->t_flags & TF_ACKNOW))
+			break;
+
+		if (SEQ_LT(seq, tp->snd_max) && (len || (flags & (TH_SYN | TH_FIN)))) {
+			STAT_INC(st, tcp_rexmit_segs);
+			tp->total_retrans++;
+		}
+		tcp_xmit(tp, seq, len, flags);
+		tp->snd_nxt += len + !!(flags & TH_SYN) + !!(flags & TH_FIN);
+		if (flags & TH_FIN)
+			tp->t_flags |= TF_SENTFIN;
+		if (!len && !(flags & (TH_SYN | TH_FIN)))
+			break; /* a bare ACK goes once */
+		if (SEQ_GT(tp->snd_nxt, tp->snd_max)) {
+			if (!tp->rtt_timing) {
+				/* RFC 6298 3: time one segment per round trip. */
+				tp->rtt_timing = 1;
+				tp->rtt_seq = seq;
+				tp->rtt_start = st->now;
+			}
+			tp->snd_max = tp->snd_nxt;
+		}
+		if (!tp->t_rexmt)
+			tcp_rexmt_start(tp);
+		tp->t_persist = 0;
+		if (flags & (TH_SYN | TH_FIN))
+			break;
+	}
+
+	/* RFC 9293 3.8.6.1: data waits behind a zero window; probe it. */
+	if (TCPS_HAVEESTABLISHED(tp->state) && tp->snd_wnd == 0 && !tp->t_rexmt &&
+	    !tp->t_persist && tp->snd_len > tp->snd_nxt - tp->snd_buf_seq)
+		tp->t_persist = st->now + tp->rto;
+}
+
+void tcp_send_ack(struct tcb *tp)
+{
+	tp->t_flags |= TF_ACKNOW;
+	tcp_output(tp);
+}
+
+void tcp_send_probe(struct tcb *tp)
+{
+	/*
+	 * An old sequence number (SND.UNA - 1) with no data: the peer must
+	 * answer with an ACK carrying its current window (RFC 1122 4.2.3.6,
+	 * RFC 9293 3.8.6.1).  Used for keepalive and zero-window probes.
+	 */
+	tcp_xmit(tp, tp->snd_una - 1, 0, TH_ACK);
+}

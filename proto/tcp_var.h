@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_var.h - TCP connection state (the TCB, RFC 9293 3.3.1).  Only the
+ * tcp_* modules include this.
+ */
+#ifndef USTACK_TCP_VAR_H
+#define USTACK_TCP_VAR_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "stack_var.h"
+#include "tcp.h"
+
+/*
+ * States in the order of a connection's life, so that comparisons mean
+ * something (OpenBSD tcp_fsm.h).  tcp_state() maps them to Linux's TCP_*
+ * numbers for the outside world.
+ */
+enum tcps {
+	TCPS_CLOSED = 0,
+	TCPS_LISTEN,
+	TCPS_SYN_SENT,
+	TCPS_SYN_RECEIVED,
+	TCPS_ESTABLISHED, /* synchronized from here on */
+	TCPS_CLOSE_WAIT,  /* peer sent FIN */
+	TCPS_FIN_WAIT_1,  /* we sent FIN (from here on: user has closed) */
+	TCPS_CLOSING,
+	TCPS_LAST_ACK,
+	TCPS_FIN_WAIT_2,
+	TCPS_TIME_WAIT,
+	TCPS_NSTATES
+};
+
+#define TCPS_HAVERCVDSYN(s) ((s) >= TCPS_SYN_RECEIVED)
+#define TCPS_HAVEESTABLISHED(s) ((s) >= TCPS_ESTABLISHED)
+#define TCPS_HAVERCVDFIN(s)                                                                     \
+	((s) == TCPS_CLOSE_WAIT || (s) == TCPS_CLOSING || (s) == TCPS_LAST_ACK ||               \
+	 (s) == TCPS_TIME_WAIT)
+/* States in which we may still send data. */
+#define TCPS_CANSEND(s) ((s) == TCPS_ESTABLISHED || (s) == TCPS_CLOSE_WAIT)
+
+/* t_flags */
+#define TF_ACKNOW 0x0001    /* send an ACK at the next output */
+#define TF_DELACK 0x0002    /* an ACK is owed, delayed */
+#define TF_SHUTWR 0x0004    /* user closed the send side: FIN after the data */
+#define TF_SENTFIN 0x0008   /* FIN has been sent (at snd_fin) */
+#define TF_HELD 0x0010      /* the user still holds the tcb */
+#define TF_NODELAY 0x0020   /* Nagle off */
+#define TF_KEEPALIVE 0x0040 /* SO_KEEPALIVE */
+#define TF_RESET 0x0080     /* ended by a RST from the peer */
+#define TF_PENDING 0x0100   /* on st->tcb_pending */
+#define TF_HASHED 0x0200    /* on st->tcb_hash */
+#define TF_NEEDOUT 0x0400   /* run tcp_output at the next tcp_run_pending */
+
+struct tcb {
+	LIST_ENTRY(tcb) hash_link;
+	TAILQ_ENTRY(tcb) all_link;
+	TAILQ_ENTRY(tcb) pending_link;
+	struct stack *st;
+	void *user;
+	unsigned events; /* TCP_EV_* waiting to be delivered */
+	unsigned t_flags;
+	enum tcps state;
+
+	uint32_t laddr, raddr, nexthop;
+	uint16_t lport, rport;
+
+	/* Send sequence space (RFC 9293 3.3.1) */
+	uint32_t iss;
+	uint32_t snd_una; /* oldest unacknowledged */
+	uint32_t snd_nxt; /* next to send (moves back on retransmission) */
+	uint32_t snd_max; /* highest sequence number sent + 1 */
+	uint32_t snd_wnd; /* peer's window */
+	uint32_t snd_wl1, snd_wl2;
+	uint32_t max_sndwnd; /* largest window the peer offered */
+	uint32_t snd_fin; /* sequence number of our FIN, when TF_SHUTWR */
+	uint16_t mss;	  /* effective send MSS */
+	uint32_t cwnd, ssthresh;
+	unsigned dupacks;
+
+	/* Receive sequence space */
+	uint32_t irs;
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv; /* right edge of the window we advertised */
+	unsigned segs_unacked;
+
+	/* Buffers: sndbuf holds [snd_buf_seq, snd_buf_seq + snd_len) */
+	uint8_t *sndbuf;
+	uint32_t sndbuf_size, snd_head, snd_len, snd_buf_seq;
+	uint8_t *rcvbuf;
+	uint32_t rcvbuf_size, rcv_head, rcv_len;
+
+	/* Retransmission (RFC 6298), times in ms unless noted */
+	uint32_t srtt_us, rttvar_us, rto;
+	int rtt_timing;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+	unsigned rxtshift;
+	uint32_t retransmits, total_retrans;
+
+	/* Timers: absolute deadlines in ms, 0 = not running */
+	uint64_t t_rexmt;   /* retransmission */
+	uint64_t t_persist; /* zero-window probe */
+	uint64_t t_delack;
+	uint64_t t_2msl;    /* TIME_WAIT, or FIN_WAIT_2 of an orphan */
+	uint64_t t_keep;
+
+	/* Keepalive (RFC 1122 4.2.3.6) */
+	uint32_t keepidle, keepintvl, keepcnt; /* seconds, seconds, count */
+	unsigned keep_probes;
+	uint64_t last_rcv;
+
+	int so_error;	/* pending, cleared by tcp_error_take */
+	int last_error; /* what ended the connection, kept */
+};
+
+/* tcp_subr.c */
+struct tcb *tcb_lookup(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		       uint16_t rport);
+void tcp_set_state(struct tcb *tp, enum tcps state);
+void tcp_notify(struct tcb *tp, unsigned events);
+void tcp_need_output(struct tcb *tp);
+/* The connection is over: CLOSED, unhashed, timers off; err (if any) goes to the user. */
+void tcp_drop(struct tcb *tp, int err);
+uint32_t tcp_rcv_space(const struct tcb *tp);
+
+/* tcp_out.c */
+void tcp_output(struct tcb *tp);
+void tcp_respond(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+		 uint32_t seq, uint32_t ack, uint8_t flags);
+void tcp_send_ack(struct tcb *tp);
+void tcp_send_probe(struct tcb *tp);
+uint32_t tcp_rcv_window(struct tcb *tp);
+
+/* tcp_timer.c */
+void tcp_rexmt_start(struct tcb *tp);
+void tcp_rtt_sample(struct tcb *tp, uint32_t ms);
+void tcp_keep_reset(struct tcb *tp);
+
+#endif /* USTACK_TCP_VAR_H */
