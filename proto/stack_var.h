@@ -32,6 +32,7 @@ struct stack {
 	struct tcb_list tcb_hash[TCP_HASH_SIZE]; /* synchronized or opening tcbs by 4-tuple */
 	struct tcb_tailq tcbs;			 /* every allocated tcb */
 	struct tcb_tailq tcb_pending;		 /* tcbs with events or output to handle */
+	struct tcb *cb_tcb; /* the tcb whose user callback is running */
 	unsigned ntcbs;
 	uint16_t ip_id;
 

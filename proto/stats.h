@@ -47,7 +47,8 @@
 	X(tcp_drop_noconn, "TCP segments for no connection (answered with RST)")               \
 	X(tcp_drop_unacceptable, "TCP segments dropped: not acceptable (RFC 9293 3.10.7.4)")  \
 	X(tcp_drop_badack, "TCP segments dropped: unacceptable ACK")                            \
-	X(tcp_drop_ooo, "TCP segments dropped: out of order (no reassembly yet)")               \
+	X(tcp_ooo_queued, "TCP segments received out of order and held")                      \
+	X(tcp_drop_ooo, "TCP segments dropped: out of order, no room to hold them")             \
 	X(tcp_drop_rcvbuf, "TCP bytes beyond the receive buffer dropped")                       \
 	X(tcp_drop_after_close, "TCP segments with data after close (answered with RST)")       \
 	X(tcp_rst_rx, "TCP resets received")                                                    \

@@ -9,10 +9,13 @@
  * checks already follow RFC 5961 (an in-window RST or any SYN only draws a
  * challenge ACK), so a blind attacker must guess RCV.NXT exactly.
  *
- * Data is accepted only in order for now: a segment beyond RCV.NXT is
- * dropped and answered with an immediate duplicate ACK, so the peer's fast
- * retransmit fills the hole.  ACKs are owed, not sent here: the pending
- * pass after the batch sends one ACK for all the segments it acknowledges.
+ * Data that arrives beyond RCV.NXT (a loss or a reordering) is written to
+ * its final place in the receive ring at once and its range remembered;
+ * each such segment draws an immediate duplicate ACK so the peer's fast
+ * retransmit can fill the hole, and the segment that fills it makes the
+ * held data readable without a copy.  Other ACKs are owed, not sent here:
+ * the pending pass after the batch sends one ACK for all the segments it
+ * acknowledges.
  */
 #include <errno.h>
 #include <string.h>
@@ -94,20 +97,68 @@ static void tcp_challenge_ack(struct tcb *tp)
 	tcp_need_output(tp);
 }
 
-/* Append in-order data to the receive buffer; returns bytes taken. */
-static uint32_t tcp_rcv_append(struct tcb *tp, const uint8_t *data, uint32_t len)
+/*
+ * Copy len bytes of sequence number seq (at or after RCV.NXT) to their place
+ * in the receive ring: the byte for seq always lives at rcv_head + rcv_len +
+ * (seq - RCV.NXT), so data held out of order needs no copy when the hole
+ * before it fills.  Only what fits in the free space is taken; returns that.
+ */
+static uint32_t tcp_rcv_place(struct tcb *tp, uint32_t seq, const uint8_t *data, uint32_t len)
 {
-	uint32_t n = MIN(len, tcp_rcv_space(tp));
-	uint32_t tail = (tp->rcv_head + tp->rcv_len) % tp->rcvbuf_size;
-	uint32_t first = MIN(n, tp->rcvbuf_size - tail);
+	uint32_t off = seq - tp->rcv_nxt, space = tcp_rcv_space(tp), n, pos, first;
 
-	memcpy(tp->rcvbuf + tail, data, first);
+	if (off >= space) {
+		STAT_ADD(tp->st, tcp_drop_rcvbuf, len);
+		return 0;
+	}
+	n = MIN(len, space - off);
+	pos = (tp->rcv_head + tp->rcv_len + off) % tp->rcvbuf_size;
+	first = MIN(n, tp->rcvbuf_size - pos);
+	memcpy(tp->rcvbuf + pos, data, first);
 	memcpy(tp->rcvbuf, data + first, n - first);
-	tp->rcv_len += n;
-	tp->rcv_nxt += n;
 	if (n < len)
 		STAT_ADD(tp->st, tcp_drop_rcvbuf, len - n);
 	return n;
+}
+
+/* Remember [start, end) as held out of order; -1 if every range slot is taken. */
+static int tcp_ooo_add(struct tcb *tp, uint32_t start, uint32_t end)
+{
+	unsigned i = 0, j;
+
+	while (i < tp->nooo && SEQ_LT(tp->ooo[i].end, start))
+		i++;
+	/* Ranges i..j-1 overlap or touch the new one: they merge into slot i. */
+	for (j = i; j < tp->nooo && SEQ_LEQ(tp->ooo[j].start, end); j++) {
+		start = SEQ_MIN(start, tp->ooo[j].start);
+		end = SEQ_MAX(end, tp->ooo[j].end);
+	}
+	if (j == i) {
+		if (tp->nooo == TCP_OOO_MAX)
+			return -1;
+		memmove(&tp->ooo[i + 1], &tp->ooo[i], (tp->nooo - i) * sizeof(tp->ooo[0]));
+		tp->nooo++;
+	} else if (j > i + 1) {
+		memmove(&tp->ooo[i + 1], &tp->ooo[j], (tp->nooo - j) * sizeof(tp->ooo[0]));
+		tp->nooo -= j - i - 1;
+	}
+	tp->ooo[i].start = start;
+	tp->ooo[i].end = end;
+	return 0;
+}
+
+/* RCV.NXT moved: the held ranges it reached become in-order data. */
+static void tcp_ooo_pull(struct tcb *tp)
+{
+	unsigned k = 0;
+
+	for (; k < tp->nooo && SEQ_LEQ(tp->ooo[k].start, tp->rcv_nxt); k++)
+		if (SEQ_GT(tp->ooo[k].end, tp->rcv_nxt)) {
+			tp->rcv_len += tp->ooo[k].end - tp->rcv_nxt;
+			tp->rcv_nxt = tp->ooo[k].end;
+		}
+	memmove(&tp->ooo[0], &tp->ooo[k], (tp->nooo - k) * sizeof(tp->ooo[0]));
+	tp->nooo -= k;
 }
 
 /* Initial window (RFC 6928), or one segment if the SYN had to be retransmitted (RFC 5681 3.1). */
@@ -161,6 +212,8 @@ static int tcp_in_syn_sent(struct tcb *tp, struct tcp_seg *s)
 	tp->snd_wl2 = s->ack;
 	if (tp->rtt_timing && tp->rxtshift == 0)
 		tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));
+	else if (tp->rto < 3000) /* RFC 6298 5.7: the SYN went again, no sample: 3 s */
+		tp->rto = MIN(3000u, st->cfg.rto_max_ms);
 	tp->rtt_timing = 0;
 	tp->cwnd = tcp_initial_window(tp);
 	tp->rxtshift = 0;
@@ -192,6 +245,8 @@ static int tcp_trim(struct tcb *tp, struct tcp_seg *s)
 		if ((uint32_t)todrop > s->len ||
 		    ((uint32_t)todrop == s->len && !(s->flags & TH_FIN))) {
 			/* Entirely old: a retransmission we already have. ACK it. */
+			if ((s->flags & TH_FIN) && tp->state == TCPS_TIME_WAIT)
+				tcp_set_state(tp, TCPS_TIME_WAIT); /* the FIN again: restart 2MSL */
 			s->flags &= (uint8_t)~TH_FIN;
 			tp->t_flags |= TF_ACKNOW;
 			todrop = (int32_t)s->len;
@@ -323,6 +378,7 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
 {
 	struct stack *st = tp->st;
+	uint32_t n;
 
 	if (s->len) {
 		switch (tp->state) {
@@ -336,13 +392,36 @@ static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
 				return;
 			}
 			if (s->seq != tp->rcv_nxt) {
-				STAT_INC(st, tcp_drop_ooo);
-				tp->t_flags |= TF_ACKNOW; /* immediate duplicate ACK */
+				/* Hold it in place; RFC 5681 4.2: a duplicate ACK at once. */
+				n = tcp_rcv_place(tp, s->seq, s->data, s->len);
+				if (n && tcp_ooo_add(tp, s->seq, s->seq + n) == 0) {
+					STAT_INC(st, tcp_ooo_queued);
+					if ((s->flags & TH_FIN) && n == s->len) {
+						tp->t_flags |= TF_OOO_FIN;
+						tp->ooo_fin = s->seq + n;
+					}
+				} else {
+					STAT_INC(st, tcp_drop_ooo);
+				}
+				tp->t_flags |= TF_ACKNOW;
 				tcp_need_output(tp);
 				return;
 			}
-			if (tcp_rcv_append(tp, s->data, s->len) < s->len)
+			n = tcp_rcv_place(tp, s->seq, s->data, s->len);
+			tp->rcv_nxt += n;
+			tp->rcv_len += n;
+			if (n < s->len)
 				s->flags &= (uint8_t)~TH_FIN;
+			if (tp->nooo) {
+				/* It filled (part of) a hole: ACK at once (RFC 5681 4.2). */
+				tcp_ooo_pull(tp);
+				tp->t_flags |= TF_ACKNOW;
+				if ((tp->t_flags & TF_OOO_FIN) && tp->rcv_nxt == tp->ooo_fin) {
+					s->flags |= TH_FIN;
+					s->seq = tp->rcv_nxt; /* so that the FIN check below matches */
+					s->len = 0;
+				}
+			}
 			tcp_notify(tp, TCP_EV_READABLE);
 			/* Delayed ACK: at least every second segment, else within delack_ms. */
 			if (++tp->segs_unacked >= 2) {

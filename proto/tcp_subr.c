@@ -64,6 +64,8 @@ static void tcb_free(struct tcb *tp)
 	struct stack *st = tp->st;
 
 	tcb_unhash(tp);
+	if (st->cb_tcb == tp)
+		st->cb_tcb = NULL;
 	if (tp->t_flags & TF_PENDING)
 		TAILQ_REMOVE(&st->tcb_pending, tp, pending_link);
 	TAILQ_REMOVE(&st->tcbs, tp, all_link);
@@ -126,23 +128,31 @@ void tcp_run_pending(struct stack *st)
 	struct tcb *tp;
 
 	while ((tp = TAILQ_FIRST(&st->tcb_pending)) != NULL) {
-		unsigned ev;
+		unsigned ev = tp->events;
 
 		TAILQ_REMOVE(&st->tcb_pending, tp, pending_link);
 		tp->t_flags &= ~TF_PENDING;
+		tp->events = 0;
+		/*
+		 * The user first, output second: what the callback reads from the
+		 * receive buffer or adds to the send buffer then leaves in the
+		 * same segment as the ACK (one ACK with the reopened window
+		 * instead of two).  The callback may release tp; tcb_free()
+		 * clears st->cb_tcb then, and we must not touch tp again.
+		 */
+		if (ev && (tp->t_flags & TF_HELD) && st->io.tcp_event) {
+			st->cb_tcb = tp;
+			st->io.tcp_event(st->io.ctx, tp, tp->user, ev);
+			if (st->cb_tcb != tp)
+				continue;
+			st->cb_tcb = NULL;
+		}
 		if ((tp->t_flags & TF_NEEDOUT) && tp->state != TCPS_CLOSED) {
 			tp->t_flags &= ~TF_NEEDOUT;
 			tcp_output(tp);
 		}
-		if (!(tp->t_flags & TF_HELD)) {
-			if (tp->state == TCPS_CLOSED)
-				tcb_free(tp);
-			continue;
-		}
-		ev = tp->events;
-		tp->events = 0;
-		if (ev && st->io.tcp_event)
-			st->io.tcp_event(st->io.ctx, tp, tp->user, ev); /* may release tp */
+		if (!(tp->t_flags & TF_HELD) && tp->state == TCPS_CLOSED)
+			tcb_free(tp);
 	}
 }
 
@@ -191,7 +201,9 @@ struct tcb *tcp_connect(struct stack *st, uint32_t raddr, uint16_t rport, void *
 	uint16_t lport;
 
 	st->now = now_ms;
-	if (ip4_route(st, raddr, &nexthop) < 0 || raddr == st->cfg.addr) {
+	/* Linux refuses TCP to a broadcast route with ENETUNREACH (tcp_v4_connect). */
+	if (ip4_route(st, raddr, &nexthop) < 0 || raddr == st->cfg.addr ||
+	    raddr == (st->cfg.addr | ~st->cfg.netmask)) {
 		*err = ENETUNREACH;
 		return NULL;
 	}

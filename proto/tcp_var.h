@@ -52,6 +52,9 @@ enum tcps {
 #define TF_PENDING 0x0100   /* on st->tcb_pending */
 #define TF_HASHED 0x0200    /* on st->tcb_hash */
 #define TF_NEEDOUT 0x0400   /* run tcp_output at the next tcp_run_pending */
+#define TF_OOO_FIN 0x0800   /* ooo_fin is valid */
+
+#define TCP_OOO_MAX 16 /* out-of-order ranges held per connection */
 
 struct tcb {
 	LIST_ENTRY(tcb) hash_link;
@@ -84,6 +87,16 @@ struct tcb {
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv; /* right edge of the window we advertised */
 	unsigned segs_unacked;
+	/*
+	 * Out-of-order data already sits in the receive ring at its place
+	 * after RCV.NXT; these are its [start, end) ranges, sorted and
+	 * disjoint (the blocks SACK will report).
+	 */
+	struct {
+		uint32_t start, end;
+	} ooo[TCP_OOO_MAX];
+	unsigned nooo;
+	uint32_t ooo_fin; /* sequence number of a FIN received out of order */
 
 	/* Buffers: sndbuf holds [snd_buf_seq, snd_buf_seq + snd_len) */
 	uint8_t *sndbuf;

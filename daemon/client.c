@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client.c - the listening socket and the control connections of the shims.
+ *
+ * Theory of operation: each process running with libustack.so opens one
+ * SOCK_SEQPACKET connection to our path (daemon/ipc.h), so one recvmsg() is
+ * one whole message and SCM_RIGHTS fds arrive with the message that names
+ * them.  Every message is checked (version, type, exact length for the type)
+ * before its body is looked at; a connection that sends anything malformed
+ * is dropped and counted, the daemon and the other clients carry on.  Each
+ * request is answered with exactly one reply carrying its seq, except
+ * IPC_RELEASE.  Replies are sent without blocking: the shim waits for each
+ * reply before its next request, so a full socket means a broken client,
+ * and that client is dropped.
+ *
+ * The sockets a connection created (usock.c) do not die with it: after
+ * fork() the child may hold them, and the pair itself tells when the last
+ * holder closed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "daemon.h"
+#include "ipc.h"
+#include "log.h"
+
+#define LISTEN_BACKLOG	   128
+#define ACCEPTS_PER_WAKEUP 16
+#define MSGS_PER_WAKEUP	   16	       /* messages from one control connection per wakeup */
+#define CTL_MAX_FDS	   8	       /* fds we can receive with one message (we want 1) */
+#define CTL_MAX_SOCKS	   16384       /* live sockets per control connection */
+#define FILLER_MAX	   (16u << 20) /* a filler larger than this is not from our shim */
+#define ACCEPT_PAUSE	   0.1	       /* seconds without accept() after EMFILE */
+
+/* Every message we may receive, aligned for its fields. */
+union ipc_msg {
+	struct ipc_hdr hdr;
+	struct ipc_hello hello;
+	struct ipc_connect connect;
+	struct ipc_opt opt;
+	uint8_t raw[IPC_MAX_MSG];
+};
+
+int ipc_validate(const void *msg, size_t len)
+{
+	struct ipc_hdr h;
+	size_t want;
+
+	if (len < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, msg, sizeof(h));
+	if (h.version != IPC_VERSION)
+		return -EPROTONOSUPPORT;
+	switch (h.type) {
+	case IPC_HELLO:
+		want = sizeof(struct ipc_hello);
+		break;
+	case IPC_CONNECT:
+		want = sizeof(struct ipc_connect);
+		break;
+	case IPC_GETINFO:
+	case IPC_RELEASE:
+		want = sizeof(struct ipc_hdr); /* the sock_id is in the header */
+		break;
+	case IPC_SETOPT:
+		want = sizeof(struct ipc_opt);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (h.len != len || len != want)
+		return -EINVAL;
+	return h.type;
+}
+
+static void close_fds(const int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* Collect the SCM_RIGHTS fds of a message into fds[]; returns how many. */
+static unsigned take_fds(struct msghdr *mh, int *fds)
+{
+	unsigned n = 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (n < CTL_MAX_FDS)
+				fds[n++] = fd;
+			else
+				close(fd); /* cannot happen with our buffer size; never leak */
+		}
+	}
+	return n;
+}
+
+/* Is fd a connected AF_UNIX stream socket, the only thing a pair end can be? */
+static int pair_fd_ok(int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = sizeof(sa);
+	int v;
+	socklen_t l = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) < 0 || v != AF_UNIX)
+		return 0;
+	l = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) < 0 || v != SOCK_STREAM)
+		return 0;
+	l = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) < 0 || v != 0)
+		return 0;
+	return getpeername(fd, (struct sockaddr *)&sa, &sl) == 0;
+}
+
+/* Send one reply; -1 if it could not be sent (the connection is then dropped). */
+static int ctl_send(struct ctl *c, struct ipc_hdr *rep, size_t len, const struct ipc_hdr *req,
+		    uint32_t sock_id, int err)
+{
+	ssize_t r;
+
+	rep->version = IPC_VERSION;
+	rep->type = req->type;
+	rep->len = (uint32_t)len;
+	rep->seq = req->seq;
+	rep->sock_id = sock_id;
+	rep->err = err;
+	do
+		r = send(c->fd, rep, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r == (ssize_t)len)
+		return 0;
+	DSTAT_INC(ctl_reply_failed);
+	debug("client pid %d: reply not sent (%s)", (int)c->pid,
+	      r < 0 ? strerror(errno) : "short write");
+	return -1;
+}
+
+static int ctl_hello(struct ctl *c, const struct ipc_hello *m)
+{
+	struct ipc_hdr rep = {0};
+
+	if (m->pid != c->pid)
+		debug("client pid %d calls itself pid %d (another pid namespace?)", (int)c->pid,
+		      (int)m->pid);
+	return ctl_send(c, &rep, sizeof(rep), &m->hdr, 0, 0);
+}
+
+/* Apply the options set before connect(); 0 means "stack default": skip. */
+static void ctl_connect_opts(struct usock *us, const struct ipc_sockopts *o)
+{
+	const struct {
+		int name;
+		int32_t value;
+	} opts[] = {
+	    {IPC_OPT_NODELAY, o->nodelay},   {IPC_OPT_KEEPALIVE, o->keepalive},
+	    {IPC_OPT_KEEPIDLE, o->keepidle}, {IPC_OPT_KEEPINTVL, o->keepintvl},
+	    {IPC_OPT_KEEPCNT, o->keepcnt},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (opts[i].value == 0)
+			continue;
+		if (usock_setopt(us, opts[i].name, opts[i].value) != 0) {
+			/* setsockopt() already succeeded for the program: keep the connection. */
+			DSTAT_INC(ipc_opt_refused);
+			debug("socket %u: option %d = %d refused by the stack", us->id,
+			      opts[i].name, (int)opts[i].value);
+		}
+	}
+}
+
+static int ctl_connect(struct ctl *c, const struct ipc_connect *m, int *fds, unsigned nfds)
+{
+	struct ipc_connect_rep rep = {0};
+	struct usock *us = NULL;
+	int err = 0;
+
+	if (nfds != 1 || !pair_fd_ok(fds[0])) {
+		DSTAT_INC(ipc_bad_fd);
+		close_fds(fds, nfds);
+		err = EINVAL;
+	} else if (m->filler > FILLER_MAX) {
+		close(fds[0]);
+		err = EINVAL;
+	} else if (c->nsocks >= CTL_MAX_SOCKS) {
+		close(fds[0]);
+		err = ENOBUFS;
+	} else {
+		us = usock_connect(c->cl, c, fds[0], m->daddr, m->dport, m->filler, &err);
+	}
+	if (us) {
+		ctl_connect_opts(us, &m->opts);
+		rep.laddr = htonl(us->laddr);
+		rep.lport = htons(us->lport);
+		DSTAT_INC(ipc_connects);
+		debug("socket %u: pid %d connects to %s:%u, filler %u", us->id, (int)c->pid,
+		      inet_ntoa((struct in_addr){m->daddr}), ntohs(m->dport), m->filler);
+	} else {
+		DSTAT_INC(ipc_connect_refused);
+	}
+	return ctl_send(c, &rep.hdr, sizeof(rep), &m->hdr, us ? us->id : 0, err);
+}
+
+static int ctl_getinfo(struct ctl *c, const struct ipc_hdr *m)
+{
+	struct ipc_info rep = {0};
+	struct usock *us = usock_lookup(c->cl, m->sock_id);
+
+	/* Any client may ask for now; access control is a later issue. */
+	if (!us) {
+		DSTAT_INC(ipc_unknown_id);
+		return ctl_send(c, &rep.hdr, sizeof(rep), m, m->sock_id, EBADF);
+	}
+	usock_getinfo(us, &rep);
+	return ctl_send(c, &rep.hdr, sizeof(rep), m, m->sock_id, 0);
+}
+
+static int ctl_setopt(struct ctl *c, const struct ipc_opt *m)
+{
+	struct ipc_hdr rep = {0};
+	struct usock *us = usock_lookup(c->cl, m->hdr.sock_id);
+	int err;
+
+	if (!us) {
+		DSTAT_INC(ipc_unknown_id);
+		err = EBADF;
+	} else {
+		err = usock_setopt(us, m->name, m->value);
+		if (err)
+			DSTAT_INC(ipc_opt_refused);
+	}
+	return ctl_send(c, &rep, sizeof(rep), &m->hdr, m->hdr.sock_id, err);
+}
+
+static void ctl_release(struct ctl *c, const struct ipc_hdr *m)
+{
+	struct usock *us = usock_lookup(c->cl, m->sock_id);
+
+	if (!us) {
+		DSTAT_INC(ipc_unknown_id);
+		return;
+	}
+	/*
+	 * Only the owner's word counts: another process (a forked child) that
+	 * closed its copy says nothing about the owner's.  An orphaned usock
+	 * is freed as soon as its pair and tcb are gone anyway.
+	 */
+	if (us->owner != c) {
+		DSTAT_INC(ipc_foreign_release);
+		return;
+	}
+	usock_release(us);
+}
+
+/* Handle one received message; consumes fds.  -1: drop the connection. */
+static int ctl_dispatch(struct ctl *c, const union ipc_msg *m, size_t len, int *fds, unsigned nfds)
+{
+	int type = ipc_validate(m, len);
+
+	if (type == -EPROTONOSUPPORT)
+		info("client pid %d speaks control protocol version %u, not %u: dropped",
+		     (int)c->pid, m->hdr.version, IPC_VERSION);
+	if (type < 0 || (type != IPC_CONNECT && nfds > 0)) {
+		close_fds(fds, nfds);
+		DSTAT_INC(ctl_malformed);
+		debug("client pid %d: malformed message (%zu bytes), dropped", (int)c->pid, len);
+		return -1;
+	}
+	switch (type) {
+	case IPC_HELLO:
+		return ctl_hello(c, &m->hello);
+	case IPC_CONNECT:
+		return ctl_connect(c, &m->connect, fds, nfds);
+	case IPC_GETINFO:
+		return ctl_getinfo(c, &m->hdr);
+	case IPC_SETOPT:
+		return ctl_setopt(c, &m->opt);
+	case IPC_RELEASE:
+		ctl_release(c, &m->hdr);
+		return 0;
+	}
+	return -1; /* not reached: ipc_validate() knows the types */
+}
+
+/* Drop a control connection; its sockets live on, without an owner. */
+static void ctl_close(struct ctl *c, const char *why)
+{
+	struct client *cl = c->cl;
+	struct usock *us;
+
+	debug("client pid %d: control connection closed (%s), %u sockets orphaned", (int)c->pid,
+	      why, c->nsocks);
+	ev_io_stop(cl->loop, &c->io);
+	close(c->fd);
+	while ((us = LIST_FIRST(&c->socks)) != NULL)
+		usock_orphan(us);
+	LIST_REMOVE(c, link);
+	cl->nctls--;
+	DSTAT_INC(ctl_closed);
+	free(c);
+}
+
+static void ctl_io_cb(struct ev_loop *loop UNUSED, ev_io *w, int revents UNUSED)
+{
+	struct ctl *c = container_of(w, struct ctl, io);
+
+	for (int i = 0; i < MSGS_PER_WAKEUP; i++) {
+		union ipc_msg m;
+		union {
+			char buf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
+			struct cmsghdr align;
+		} cbuf;
+		struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+		struct msghdr mh = {
+		    .msg_iov = &iov,
+		    .msg_iovlen = 1,
+		    .msg_control = cbuf.buf,
+		    .msg_controllen = sizeof(cbuf.buf),
+		};
+		int fds[CTL_MAX_FDS];
+		unsigned nfds;
+		ssize_t n;
+
+		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return;
+			if (errno == EINTR)
+				continue;
+			ctl_close(c, strerror(errno));
+			return;
+		}
+		nfds = take_fds(&mh, fds);
+		if (n == 0) {
+			close_fds(fds, nfds);
+			ctl_close(c, "end of file");
+			return;
+		}
+		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+			close_fds(fds, nfds);
+			DSTAT_INC(ctl_malformed);
+			ctl_close(c, "message or fds truncated");
+			return;
+		}
+		if (ctl_dispatch(c, &m, (size_t)n, fds, nfds) < 0) {
+			ctl_close(c, "protocol error");
+			return;
+		}
+	}
+}
+
+static void ctl_new(struct client *cl, int fd)
+{
+	struct ucred cred = {.pid = -1, .uid = (uid_t)-1};
+	socklen_t l = sizeof(cred);
+	struct ctl *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		DSTAT_INC(ctl_accept_errors);
+		close(fd);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
+		debug("SO_PEERCRED: %s", strerror(errno));
+	c->fd = fd;
+	c->pid = cred.pid;
+	c->uid = cred.uid;
+	c->cl = cl;
+	LIST_INIT(&c->socks);
+	LIST_INSERT_HEAD(&cl->ctls, c, link);
+	cl->nctls++;
+	DSTAT_INC(ctl_accepted);
+	info("client pid %d uid %u connected", (int)c->pid, (unsigned)c->uid);
+	ev_io_init(&c->io, ctl_io_cb, fd, EV_READ);
+	ev_io_start(cl->loop, &c->io);
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents UNUSED)
+{
+	struct client *cl = container_of(w, struct client, lio);
+
+	for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+		int fd = accept4(cl->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			ctl_new(cl, fd);
+			continue;
+		}
+		if (errno == EAGAIN)
+			return;
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		DSTAT_INC(ctl_accept_errors);
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* Level-triggered: without a pause we would spin on the queued client. */
+			debug("accept: %s; not accepting for %.1f s", strerror(errno),
+			      ACCEPT_PAUSE);
+			ev_io_stop(loop, &cl->lio);
+			ev_timer_start(loop, &cl->lpause);
+		}
+		return;
+	}
+}
+
+static void lpause_cb(struct ev_loop *loop, ev_timer *w, int revents UNUSED)
+{
+	struct client *cl = container_of(w, struct client, lpause);
+
+	ev_io_start(loop, &cl->lio);
+}
+
+int client_probe_path(const char *path, int mkdir_parent)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[sizeof(sa.sun_path)];
+	struct stat stt;
+	int fd, r, err;
+
+	if (!*path)
+		die("the socket path is empty");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		die("socket path %s is too long (at most %zu bytes)", path,
+		    sizeof(sa.sun_path) - 1);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!mkdir_parent && (stat(dirname(dir), &stt) < 0 || !S_ISDIR(stt.st_mode)))
+		die("directory %s for the socket does not exist", dir);
+	if (lstat(path, &stt) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		die("cannot use socket path %s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(stt.st_mode))
+		die("%s exists and is not a socket", path);
+
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("cannot create a Unix socket: %s", strerror(errno));
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	close(fd);
+	if (r == 0 || err == EAGAIN) /* EAGAIN: it listens, its backlog is full */
+		die("another ustackd is already listening on %s", path);
+	if (err == ECONNREFUSED)
+		return 1; /* nobody listens: a stale file from a daemon that died */
+	if (err == ENOENT)
+		return 0;
+	if (err == EPROTOTYPE)
+		die("another program (not ustackd) is listening on %s", path);
+	die("cannot check socket path %s: %s", path, strerror(err));
+}
+
+void client_listen(struct client *cl, const char *path, int stale, int mkdir_parent)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	memset(cl, 0, sizeof(*cl));
+	cl->lfd = -1;
+	LIST_INIT(&cl->ctls);
+	for (size_t i = 0; i < ARRAY_SIZE(cl->ids); i++)
+		LIST_INIT(&cl->ids[i]);
+	TAILQ_INIT(&cl->pending);
+	cl->next_id = 1;
+	snprintf(cl->path, sizeof(cl->path), "%s", path);
+	strcpy(sa.sun_path, path); /* length checked by client_probe_path() */
+
+	if (mkdir_parent) {
+		char dir[sizeof(sa.sun_path)];
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST)
+			die("cannot create directory %s: %s", dir, strerror(errno));
+	}
+	if (stale && unlink(path) < 0 && errno != ENOENT)
+		die("cannot remove the stale socket %s: %s", path, strerror(errno));
+
+	cl->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (cl->lfd < 0)
+		die("cannot create a Unix socket: %s", strerror(errno));
+	if (bind(cl->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("cannot listen on %s: %s", path, strerror(errno));
+	/*
+	 * Every local user may connect for now.  Access control (a group, or
+	 * SO_PEERCRED checks per socket) comes in a later issue.
+	 */
+	if (chmod(path, 0666) < 0)
+		die("cannot set the mode of %s: %s", path, strerror(errno));
+	if (listen(cl->lfd, LISTEN_BACKLOG) < 0)
+		die("cannot listen on %s: %s", path, strerror(errno));
+}
+
+void client_start(struct client *cl, struct ev_loop *loop, struct stack *st)
+{
+	cl->loop = loop;
+	cl->st = st;
+	ev_io_init(&cl->lio, accept_cb, cl->lfd, EV_READ);
+	ev_io_start(loop, &cl->lio);
+	ev_timer_init(&cl->lpause, lpause_cb, ACCEPT_PAUSE, 0.);
+}
+
+void client_stop(struct client *cl)
+{
+	struct ctl *c;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cl->ids); i++) {
+		struct usock *us;
+
+		while ((us = LIST_FIRST(&cl->ids[i])) != NULL)
+			usock_destroy(us);
+	}
+	while ((c = LIST_FIRST(&cl->ctls)) != NULL)
+		ctl_close(c, "ustackd is stopping");
+	if (cl->lfd >= 0) {
+		ev_io_stop(cl->loop, &cl->lio);
+		ev_timer_stop(cl->loop, &cl->lpause);
+		close(cl->lfd);
+		cl->lfd = -1;
+		if (unlink(cl->path) < 0)
+			debug("cannot remove %s: %s", cl->path, strerror(errno));
+	}
+}
