@@ -403,8 +403,8 @@ static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
 				} else {
 					STAT_INC(st, tcp_drop_ooo);
 				}
-				tp->t_flags |= TF_ACKNOW;
-				tcp_need_output(tp);
+				/* Sent now, not coalesced with the batch: the peer counts them. */
+				tcp_send_ack(tp);
 				return;
 			}
 			n = tcp_rcv_place(tp, s->seq, s->data, s->len);

@@ -125,7 +125,7 @@ void tcp_output(struct tcb *tp)
 				if (len < avail) {
 					/* RFC 9293 3.8.6.2.1 sender SWS: a window-limited
 					 * runt waits unless it is half the peer's largest window. */
-					if (len < tp->max_sndwnd / 2)
+					if (len < tp->max_sndwnd / 2 && !(tp->t_flags & TF_FORCE))
 						len = 0;
 				} else if (inflight > 0 && !(tp->t_flags & TF_NODELAY)) {
 					len = 0; /* Nagle (RFC 896): one small segment in flight */
@@ -165,9 +165,14 @@ void tcp_output(struct tcb *tp)
 			break;
 	}
 
-	/* RFC 9293 3.8.6.1: data waits behind a zero window; probe it. */
-	if (TCPS_HAVEESTABLISHED(tp->state) && tp->snd_wnd == 0 && !tp->t_rexmt &&
-	    !tp->t_persist && tp->snd_len > tp->snd_nxt - tp->snd_buf_seq)
+	/*
+	 * Data waits with nothing in flight: behind a zero window (RFC 9293
+	 * 3.8.6.1, probe it) or behind a window too small to be worth a
+	 * segment (3.8.6.2.1, send it anyway when the override timer fires).
+	 * Either way the persist timer keeps the connection from stalling.
+	 */
+	if (TCPS_HAVEESTABLISHED(tp->state) && !tp->t_rexmt && !tp->t_persist &&
+	    tp->snd_nxt == tp->snd_una && tp->snd_len > tp->snd_nxt - tp->snd_buf_seq)
 		tp->t_persist = st->now + tp->rto;
 }
 

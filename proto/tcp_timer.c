@@ -93,7 +93,18 @@ static void tcp_persist_timeout(struct tcb *tp)
 {
 	const struct stack_cfg *c = &tp->st->cfg;
 
-	tcp_send_probe(tp);
+	if (tp->snd_wnd) {
+		/* A window too small for the sender's SWS rule: the override timeout. */
+		tp->t_flags |= TF_FORCE;
+		tcp_output(tp);
+		tp->t_flags &= ~TF_FORCE;
+		if (tp->t_rexmt) {
+			tp->t_persist = 0; /* data went out; the retransmission timer takes over */
+			return;
+		}
+	} else {
+		tcp_send_probe(tp);
+	}
 	/* Back off like the retransmission timer, but never give up while answered. */
 	tp->rxtshift = MIN(tp->rxtshift + 1, 16u);
 	tp->t_persist = tp->st->now + MIN((uint64_t)tp->rto << tp->rxtshift, c->rto_max_ms);

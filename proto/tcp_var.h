@@ -53,6 +53,7 @@ enum tcps {
 #define TF_HASHED 0x0200    /* on st->tcb_hash */
 #define TF_NEEDOUT 0x0400   /* run tcp_output at the next tcp_run_pending */
 #define TF_OOO_FIN 0x0800   /* ooo_fin is valid */
+#define TF_FORCE 0x1000     /* send a runt despite sender SWS avoidance (override timeout) */
 
 #define TCP_OOO_MAX 16 /* out-of-order ranges held per connection */
 
