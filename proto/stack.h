@@ -93,6 +93,12 @@ uint64_t stack_next_deadline(const struct stack *st);
 const uint64_t *stack_stats(const struct stack *st);
 /* Number of tcbs allocated right now (user-held and stack-held). */
 unsigned stack_tcb_count(const struct stack *st);
+/*
+ * Call fn for every tcb, held or not (user is NULL once released), for
+ * status listings.  fn must not call into the stack.
+ */
+void stack_tcb_walk(const struct stack *st, void (*fn)(void *arg, const struct tcb *tp, void *user),
+		    void *arg);
 
 /* ---- TCP user interface (RFC 9293 3.10) ---- */
 

@@ -167,6 +167,15 @@ void tcp_host_unreachable(struct stack *st, uint32_t nexthop)
 		}
 }
 
+void stack_tcb_walk(const struct stack *st, void (*fn)(void *arg, const struct tcb *tp, void *user),
+		    void *arg)
+{
+	const struct tcb *tp;
+
+	TAILQ_FOREACH(tp, &st->tcbs, all_link)
+		fn(arg, tp, (tp->t_flags & TF_HELD) ? tp->user : NULL);
+}
+
 void tcp_free_all(struct stack *st)
 {
 	struct tcb *tp;
