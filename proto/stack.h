@@ -66,6 +66,7 @@ struct stack_cfg {
 	uint32_t sndbuf;	 /* per-connection send buffer bytes, default 256 KiB */
 	uint32_t rcvbuf;	 /* per-connection receive buffer bytes, default 64 KiB */
 	uint32_t max_tcbs;	 /* connection limit, default 4096 */
+	uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second, default 1000 */
 };
 
 /* Fill cfg with the defaults above; the caller then sets mac/addr/mask/gw. */

@@ -33,6 +33,9 @@ struct stack {
 	struct tcb_tailq tcbs;			 /* every allocated tcb */
 	struct tcb_tailq tcb_pending;		 /* tcbs with events or output to handle */
 	struct tcb *cb_tcb; /* the tcb whose user callback is running */
+	uint8_t isn_key[16]; /* RFC 6528 secret */
+	uint64_t challenge_start; /* RFC 5961 7: the current one-second window */
+	uint32_t challenge_count;
 	unsigned ntcbs;
 	uint16_t ip_id;
 

@@ -59,6 +59,13 @@
 	X(tcp_rexmit_timeouts, "TCP retransmission timeouts")                                   \
 	X(tcp_rexmit_segs, "TCP segments retransmitted")                                        \
 	X(tcp_dupacks, "TCP duplicate ACKs received")                                           \
+	X(tcp_fast_retransmits, "TCP fast retransmits (recovery entered)")                      \
+	X(tcp_sack_recoveries, "TCP recoveries driven by SACK")                                 \
+	X(tcp_partial_acks, "TCP partial ACKs in recovery")                                     \
+	X(tcp_sack_overflow, "TCP SACK blocks not remembered: scoreboard full")                 \
+	X(tcp_paws_drop, "TCP segments dropped by PAWS (old timestamp)")                        \
+	X(tcp_challenge_acks, "TCP challenge ACKs sent (RFC 5961)")                             \
+	X(tcp_challenge_limited, "TCP challenge ACKs suppressed by the rate limit")             \
 	X(tcp_win_updates, "TCP window updates sent")                                           \
 	X(tcp_delacks, "TCP delayed ACKs sent")                                                 \
 	X(tcp_keepalive_probes, "TCP keepalive probes sent")                                    \

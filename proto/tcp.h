@@ -26,6 +26,16 @@
 #define TCPOPT_NOP 1
 #define TCPOPT_MAXSEG 2
 #define TCPOLEN_MAXSEG 4
+#define TCPOPT_WINDOW 3 /* RFC 7323 2 */
+#define TCPOLEN_WINDOW 3
+#define TCPOPT_SACK_PERMITTED 4 /* RFC 2018 2 */
+#define TCPOLEN_SACK_PERMITTED 2
+#define TCPOPT_SACK 5
+#define TCPOPT_TIMESTAMP 8 /* RFC 7323 3 */
+#define TCPOLEN_TIMESTAMP 10
+#define TCPOLEN_TSTAMP_APPA 12 /* NOP NOP TS: RFC 7323 appendix A layout */
+#define TCP_MAX_WINSHIFT 14
+#define TCP_MAX_SACK 4 /* blocks in one option */
 
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: when the peer sends no MSS option */
 
@@ -45,6 +55,14 @@ struct tcp_seg {
 	uint16_t wnd;
 	uint8_t flags;
 	uint16_t mss; /* MSS option, 0 if absent */
+	int8_t wscale; /* window scale option, -1 if absent */
+	uint8_t sack_ok; /* SACK-permitted option seen */
+	uint8_t ts_ok;	 /* timestamps option seen */
+	uint8_t nsack;
+	uint32_t tsval, tsecr;
+	struct {
+		uint32_t start, end;
+	} sack[TCP_MAX_SACK];
 	const uint8_t *data;
 	uint32_t len; /* payload bytes */
 };

@@ -23,6 +23,8 @@
 #include "csum.h"
 #include "tcp_var.h"
 
+#define TCP_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 5.5 */
+
 int tcp_parse(struct stack *st, const struct pkt *p, const struct ip4_info *ii, unsigned flags,
 	      struct tcp_seg *s)
 {
@@ -56,6 +58,7 @@ int tcp_parse(struct stack *st, const struct pkt *p, const struct ip4_info *ii, 
 	s->wnd = get_be16(h + 14);
 	s->data = h + off;
 	s->len = (uint32_t)(p->len - off);
+	s->wscale = -1;
 
 	/* Options (RFC 9293 3.2): a malformed list ends parsing, the segment stays. */
 	for (size_t i = TCP_HLEN; i < off;) {
@@ -69,8 +72,37 @@ int tcp_parse(struct stack *st, const struct pkt *p, const struct ip4_info *ii, 
 		}
 		if (i + 1 >= off || (olen = h[i + 1]) < 2 || i + olen > off)
 			break;
-		if (kind == TCPOPT_MAXSEG && olen == TCPOLEN_MAXSEG && (s->flags & TH_SYN))
-			s->mss = get_be16(h + i + 2);
+		switch (kind) {
+		case TCPOPT_MAXSEG:
+			if (olen == TCPOLEN_MAXSEG && (s->flags & TH_SYN))
+				s->mss = get_be16(h + i + 2);
+			break;
+		case TCPOPT_WINDOW:
+			if (olen == TCPOLEN_WINDOW && (s->flags & TH_SYN))
+				s->wscale = (int8_t)MIN(h[i + 2], TCP_MAX_WINSHIFT); /* RFC 7323 2.3 */
+			break;
+		case TCPOPT_SACK_PERMITTED:
+			if (olen == TCPOLEN_SACK_PERMITTED && (s->flags & TH_SYN))
+				s->sack_ok = 1;
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (olen == TCPOLEN_TIMESTAMP) {
+				s->ts_ok = 1;
+				s->tsval = get_be32(h + i + 2);
+				s->tsecr = get_be32(h + i + 6);
+			}
+			break;
+		case TCPOPT_SACK:
+			if (olen >= 10 && (olen - 2) % 8 == 0)
+				for (size_t b = 0; b < (size_t)(olen - 2) / 8 && b < TCP_MAX_SACK; b++) {
+					s->sack[b].start = get_be32(h + i + 2 + 8 * b);
+					s->sack[b].end = get_be32(h + i + 6 + 8 * b);
+					s->nsack = (uint8_t)(b + 1);
+				}
+			break;
+		default:
+			break;
+		}
 		i += olen;
 	}
 	return 0;
@@ -93,6 +125,19 @@ static void tcp_reset_closed(struct stack *st, const struct tcp_seg *s)
 /* RFC 5961 3.2/4.2: answer a suspicious RST or SYN with our current ACK. */
 static void tcp_challenge_ack(struct tcb *tp)
 {
+	struct stack *st = tp->st;
+
+	/* RFC 5961 7: at most challenge_ack_limit per second for the whole stack. */
+	if (st->now - st->challenge_start >= 1000) {
+		st->challenge_start = st->now;
+		st->challenge_count = 0;
+	}
+	if (st->challenge_count >= st->cfg.challenge_ack_limit) {
+		STAT_INC(st, tcp_challenge_limited);
+		return;
+	}
+	st->challenge_count++;
+	STAT_INC(st, tcp_challenge_acks);
 	tp->t_flags |= TF_ACKNOW;
 	tcp_need_output(tp);
 }
@@ -124,27 +169,7 @@ static uint32_t tcp_rcv_place(struct tcb *tp, uint32_t seq, const uint8_t *data,
 /* Remember [start, end) as held out of order; -1 if every range slot is taken. */
 static int tcp_ooo_add(struct tcb *tp, uint32_t start, uint32_t end)
 {
-	unsigned i = 0, j;
-
-	while (i < tp->nooo && SEQ_LT(tp->ooo[i].end, start))
-		i++;
-	/* Ranges i..j-1 overlap or touch the new one: they merge into slot i. */
-	for (j = i; j < tp->nooo && SEQ_LEQ(tp->ooo[j].start, end); j++) {
-		start = SEQ_MIN(start, tp->ooo[j].start);
-		end = SEQ_MAX(end, tp->ooo[j].end);
-	}
-	if (j == i) {
-		if (tp->nooo == TCP_OOO_MAX)
-			return -1;
-		memmove(&tp->ooo[i + 1], &tp->ooo[i], (tp->nooo - i) * sizeof(tp->ooo[0]));
-		tp->nooo++;
-	} else if (j > i + 1) {
-		memmove(&tp->ooo[i + 1], &tp->ooo[j], (tp->nooo - j) * sizeof(tp->ooo[0]));
-		tp->nooo -= j - i - 1;
-	}
-	tp->ooo[i].start = start;
-	tp->ooo[i].end = end;
-	return 0;
+	return seqset_add(tp->ooo, &tp->nooo, TCP_OOO_MAX, start, end) < 0 ? -1 : 0;
 }
 
 /* RCV.NXT moved: the held ranges it reached become in-order data. */
@@ -206,12 +231,27 @@ static int tcp_in_syn_sent(struct tcb *tp, struct tcp_seg *s)
 	tp->rcv_nxt = s->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt; /* nothing advertised yet for the synchronized window */
 	tp->mss = (uint16_t)MIN(tp->mss, s->mss ? MAX(s->mss, 64u) : TCP_DEFAULT_MSS);
+	/* Options are used only when both SYNs carried them (RFC 7323 2.2, 3.2; RFC 2018 2). */
+	if (s->wscale >= 0) {
+		tp->t_flags |= TF_WSCALE;
+		tp->snd_scale = (uint8_t)s->wscale;
+		tp->rcv_scale = tp->request_r_scale;
+	}
+	if (s->ts_ok) {
+		tp->t_flags |= TF_TSTMP;
+		tp->ts_recent = s->tsval;
+		tp->ts_recent_age = st->now;
+	}
+	if (s->sack_ok)
+		tp->t_flags |= TF_SACK;
 	tp->snd_una = s->ack;
-	tp->snd_wnd = tp->max_sndwnd = s->wnd;
+	tp->snd_wnd = tp->max_sndwnd = s->wnd; /* never scaled in a SYN */
 	tp->snd_wl1 = s->seq;
 	tp->snd_wl2 = s->ack;
 	if (tp->rtt_timing && tp->rxtshift == 0)
 		tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));
+	else if ((tp->t_flags & TF_TSTMP) && s->tsecr) /* RFC 7323 4.1: the echo times it */
+		tcp_rtt_sample(tp, tcp_ts_now(tp) - s->tsecr);
 	else if (tp->rto < 3000) /* RFC 6298 5.7: the SYN went again, no sample: 3 s */
 		tp->rto = MIN(3000u, st->cfg.rto_max_ms);
 	tp->rtt_timing = 0;
@@ -279,6 +319,8 @@ static int tcp_trim(struct tcb *tp, struct tcp_seg *s)
 static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 {
 	struct stack *st = tp->st;
+	uint32_t wnd = (uint32_t)s->wnd << tp->snd_scale;
+	int new_sack;
 
 	if (SEQ_GT(s->ack, tp->snd_max)) {
 		/* Acknowledges something not yet sent: ACK and drop. */
@@ -287,6 +329,13 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 		tcp_need_output(tp);
 		return 1;
 	}
+	/* RFC 5961 5.2: an ACK older than the largest window we were offered is a blind guess. */
+	if (SEQ_LT(s->ack, tp->snd_una - MAX(tp->max_sndwnd, 1u))) {
+		STAT_INC(st, tcp_drop_badack);
+		tcp_challenge_ack(tp);
+		return 1;
+	}
+	new_sack = s->nsack ? tcp_sack_update(tp, s) : 0;
 	if (SEQ_GT(s->ack, tp->snd_una)) {
 		uint32_t acked = s->ack - tp->snd_una;
 		uint32_t data_end = tp->snd_buf_seq + tp->snd_len;
@@ -298,7 +347,12 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 		tp->snd_len -= dacked;
 		tp->snd_buf_seq += dacked;
 		if (tp->rtt_timing && SEQ_GT(s->ack, tp->rtt_seq)) {
-			tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));
+			/* RFC 7323 4.1: with timestamps the echo also times retransmissions. */
+			uint32_t rtt = (tp->t_flags & TF_TSTMP) && s->ts_ok && s->tsecr
+					       ? tcp_ts_now(tp) - s->tsecr
+					       : (uint32_t)(st->now - tp->rtt_start);
+
+			tcp_rtt_sample(tp, rtt);
 			tp->rtt_timing = 0;
 		}
 		tp->rxtshift = 0;
@@ -307,43 +361,27 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 			tp->t_rexmt = 0;
 		else
 			tcp_rexmt_start(tp);
-		/* RFC 5681 3.1: slow start, then congestion avoidance. */
-		if (tp->cwnd < tp->ssthresh)
-			tp->cwnd += MIN(acked, (uint32_t)tp->mss);
-		else
-			tp->cwnd += MAX((uint32_t)tp->mss * tp->mss / tp->cwnd, 1u);
-		tp->cwnd = MIN(tp->cwnd, 1u << 30);
-		tp->dupacks = 0;
 		tp->snd_una = s->ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
+		seqset_trim(tp->sacked, &tp->nsacked, tp->snd_una);
+		tcp_loss_ack(tp, acked); /* cwnd growth, or recovery progress */
 		if (dacked)
 			tcp_notify(tp, TCP_EV_WRITABLE);
 		tcp_need_output(tp);
-	} else if (s->ack == tp->snd_una && s->len == 0 && s->wnd == tp->snd_wnd &&
-		   tp->snd_max != tp->snd_una && !(s->flags & TH_FIN)) {
-		/* RFC 5681 2: a duplicate ACK.  The third triggers fast retransmit. */
+	} else if (s->ack == tp->snd_una && s->len == 0 && tp->snd_max != tp->snd_una &&
+		   !(s->flags & TH_FIN) && (wnd == tp->snd_wnd || new_sack)) {
+		/* RFC 5681 2 / RFC 6675 2: a duplicate ACK. */
 		STAT_INC(st, tcp_dupacks);
-		if (++tp->dupacks == 3) {
-			uint32_t save = tp->snd_max;
-
-			tp->ssthresh = MAX((tp->snd_max - tp->snd_una) / 2, 2u * tp->mss);
-			tp->rtt_timing = 0;
-			tp->cwnd = tp->mss;
-			tp->snd_nxt = tp->snd_una;
-			tcp_output(tp); /* exactly the missing segment */
-			tp->cwnd = tp->ssthresh;
-			tp->snd_nxt = save;
-			tcp_rexmt_start(tp);
-		}
+		tcp_loss_dupack(tp);
 	}
 
 	/* RFC 9293 3.10.7.4: update the send window from the newest segment. */
 	if (SEQ_LT(tp->snd_wl1, s->seq) ||
 	    (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, s->ack))) {
-		if (s->wnd > tp->snd_wnd)
+		if (wnd > tp->snd_wnd)
 			tcp_need_output(tp);
-		tp->snd_wnd = s->wnd;
+		tp->snd_wnd = wnd;
 		tp->snd_wl1 = s->seq;
 		tp->snd_wl2 = s->ack;
 		tp->max_sndwnd = MAX(tp->max_sndwnd, tp->snd_wnd);
@@ -394,6 +432,7 @@ static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
 			if (s->seq != tp->rcv_nxt) {
 				/* Hold it in place; RFC 5681 4.2: a duplicate ACK at once. */
 				n = tcp_rcv_place(tp, s->seq, s->data, s->len);
+				tp->ooo_last = s->seq;
 				if (n && tcp_ooo_add(tp, s->seq, s->seq + n) == 0) {
 					STAT_INC(st, tcp_ooo_queued);
 					if ((s->flags & TH_FIN) && n == s->len) {
@@ -509,8 +548,25 @@ void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii,
 		tcp_challenge_ack(tp);
 		return;
 	}
+	/* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
+	if ((tp->t_flags & TF_TSTMP) && s.ts_ok && (int32_t)(s.tsval - tp->ts_recent) < 0) {
+		if (st->now - tp->ts_recent_age > TCP_PAWS_IDLE_MS) {
+			tp->ts_recent = s.tsval; /* idle for 24 days: TS.Recent is stale (5.5) */
+		} else {
+			STAT_INC(st, tcp_paws_drop);
+			tp->t_flags |= TF_ACKNOW;
+			tcp_need_output(tp);
+			return;
+		}
+	}
 	if (tcp_trim(tp, &s) < 0)
 		return;
+	/* RFC 7323 4.3: remember the newest timestamp of a segment we acknowledge. */
+	if ((tp->t_flags & TF_TSTMP) && s.ts_ok && SEQ_LEQ(s.seq, tp->last_ack_sent) &&
+	    (int32_t)(s.tsval - tp->ts_recent) >= 0) {
+		tp->ts_recent = s.tsval;
+		tp->ts_recent_age = st->now;
+	}
 	if (!(s.flags & TH_ACK)) {
 		STAT_INC(st, tcp_drop_unacceptable);
 		return;

@@ -21,9 +21,20 @@
 
 #define TCP_MAXWIN 65535
 
+uint32_t tcp_ts_now(const struct tcb *tp)
+{
+	return (uint32_t)tp->st->now + tp->ts_offset; /* 1 ms per tick (RFC 7323 5.4) */
+}
+
+/* Most data one segment may carry: the peer's MSS less the options we always send. */
+uint32_t tcp_maxseg(const struct tcb *tp)
+{
+	return tp->mss - ((tp->t_flags & TF_TSTMP) ? TCPOLEN_TSTAMP_APPA : 0);
+}
+
 uint32_t tcp_rcv_window(struct tcb *tp)
 {
-	uint32_t space = MIN(tcp_rcv_space(tp), TCP_MAXWIN);
+	uint32_t space = MIN(tcp_rcv_space(tp), (uint32_t)TCP_MAXWIN << tp->rcv_scale);
 	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
 
 	/* RFC 1122 4.2.3.3 receiver SWS avoidance: open in steps of min(buf/2, MSS). */
@@ -32,11 +43,54 @@ uint32_t tcp_rcv_window(struct tcb *tp)
 	return adv;
 }
 
-/* Build a TCP header at out; returns its length.  mss_opt: add the MSS option. */
-static size_t tcp_build_hdr(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq,
-			    uint32_t ack, uint8_t flags, uint16_t win, uint16_t mss_opt)
+/*
+ * Options for a segment of tp with these flags, written to o (40 bytes of
+ * room); returns their length, a multiple of 4.  A SYN offers everything we
+ * do (RFC 9293 3.7.1 MSS, RFC 7323 window scale and timestamps, RFC 2018
+ * SACK-permitted) in Linux's order; later segments carry the timestamp when
+ * both sides agreed to it and SACK blocks while we hold out-of-order data.
+ */
+static size_t tcp_build_opts(struct tcb *tp, uint8_t flags, uint8_t *o)
 {
-	size_t hlen = TCP_HLEN + (mss_opt ? TCPOLEN_MAXSEG : 0);
+	size_t n = 0;
+
+	if (flags & TH_SYN) {
+		o[n++] = TCPOPT_MAXSEG;
+		o[n++] = TCPOLEN_MAXSEG;
+		put_be16(o + n, (uint16_t)(tp->st->cfg.mtu - IP4_HLEN - TCP_HLEN));
+		n += 2;
+		o[n++] = TCPOPT_SACK_PERMITTED;
+		o[n++] = TCPOLEN_SACK_PERMITTED;
+		o[n++] = TCPOPT_TIMESTAMP;
+		o[n++] = TCPOLEN_TIMESTAMP;
+		put_be32(o + n, tcp_ts_now(tp));
+		put_be32(o + n + 4, (flags & TH_ACK) ? tp->ts_recent : 0);
+		n += 8;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_WINDOW;
+		o[n++] = TCPOLEN_WINDOW;
+		o[n++] = tp->request_r_scale;
+		return n;
+	}
+	if (tp->t_flags & TF_TSTMP) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_TIMESTAMP;
+		o[n++] = TCPOLEN_TIMESTAMP;
+		put_be32(o + n, tcp_ts_now(tp));
+		put_be32(o + n + 4, tp->ts_recent);
+		n += 8;
+	}
+	if ((flags & TH_ACK) && !(flags & TH_RST))
+		n += tcp_sack_blocks(tp, o + n, TCP_MAXOLEN - n);
+	return n;
+}
+
+/* Build a TCP header with olen bytes of options (already at out + 20); returns its length. */
+static size_t tcp_build_hdr(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq,
+			    uint32_t ack, uint8_t flags, uint16_t win, size_t olen)
+{
+	size_t hlen = TCP_HLEN + olen;
 
 	put_be16(out, sport);
 	put_be16(out + 2, dport);
@@ -47,11 +101,6 @@ static size_t tcp_build_hdr(uint8_t *out, uint16_t sport, uint16_t dport, uint32
 	put_be16(out + 14, win);
 	put_be16(out + 16, 0); /* checksum */
 	put_be16(out + 18, 0); /* urgent pointer */
-	if (mss_opt) {
-		out[20] = TCPOPT_MAXSEG;
-		out[21] = TCPOLEN_MAXSEG;
-		put_be16(out + 22, mss_opt);
-	}
 	return hlen;
 }
 
@@ -75,15 +124,20 @@ void tcp_respond(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t radd
 }
 
 /* Send one segment of tp: len bytes of data starting at seq, plus flags. */
-static void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
+void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	struct stack *st = tp->st;
 	uint8_t *out = ip4_tx_payload(st);
-	uint32_t win = tcp_rcv_window(tp);
-	size_t hlen;
+	uint32_t win = tcp_rcv_window(tp), field;
+	size_t olen = tcp_build_opts(tp, flags, out + TCP_HLEN), hlen;
 
-	hlen = tcp_build_hdr(out, tp->lport, tp->rport, seq, tp->rcv_nxt, flags, (uint16_t)win,
-			     (flags & TH_SYN) ? (uint16_t)(st->cfg.mtu - IP4_HLEN - TCP_HLEN) : 0);
+	/* RFC 7323 2.2: the window in a SYN is never scaled. */
+	if (flags & TH_SYN)
+		field = MIN(win, (uint32_t)TCP_MAXWIN);
+	else
+		field = MIN(win >> tp->rcv_scale, (uint32_t)TCP_MAXWIN);
+	hlen = tcp_build_hdr(out, tp->lport, tp->rport, seq, tp->rcv_nxt, flags, (uint16_t)field,
+			     olen);
 	if (len) {
 		uint32_t off = (tp->snd_head + (seq - tp->snd_buf_seq)) % tp->sndbuf_size;
 		uint32_t first = MIN(len, tp->sndbuf_size - off);
@@ -92,7 +146,9 @@ static void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 		memcpy(out + hlen + first, tp->sndbuf, len - first);
 	}
 	if (flags & TH_ACK) {
-		tp->rcv_adv = tp->rcv_nxt + win;
+		/* What we advertised, after the scaling rounded it down. */
+		tp->rcv_adv = tp->rcv_nxt + ((flags & TH_SYN) ? field : field << tp->rcv_scale);
+		tp->last_ack_sent = tp->rcv_nxt;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_delack = 0;
 		tp->segs_unacked = 0;
@@ -106,9 +162,12 @@ void tcp_output(struct tcb *tp)
 
 	if (tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN)
 		return;
+	if ((tp->t_flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK) && tp->nsacked)
+		tcp_output_recovery(tp); /* holes first (RFC 6675) */
 	for (;;) {
 		uint8_t flags = TH_ACK;
 		uint32_t len = 0, off, avail, wnd, inflight, usable, seq = tp->snd_nxt;
+		uint32_t maxseg = tcp_maxseg(tp);
 
 		if (tp->state == TCPS_SYN_SENT) {
 			if (tp->snd_nxt != tp->iss)
@@ -117,11 +176,16 @@ void tcp_output(struct tcb *tp)
 		} else if (tp->state != TCPS_TIME_WAIT) {
 			off = tp->snd_nxt - tp->snd_buf_seq;
 			avail = tp->snd_len > off ? tp->snd_len - off : 0;
-			wnd = MIN(tp->snd_wnd, tp->cwnd);
 			inflight = tp->snd_nxt - tp->snd_una;
-			usable = wnd > inflight ? wnd - inflight : 0;
-			len = MIN(MIN(avail, usable), tp->mss);
-			if (len > 0 && len < tp->mss) {
+			/* The peer's window bounds what is outstanding; cwnd what is in flight. */
+			usable = tp->snd_wnd > inflight ? tp->snd_wnd - inflight : 0;
+			if ((tp->t_flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK) &&
+			    tp->nsacked)
+				inflight = tcp_sack_pipe(tp);
+			wnd = tp->cwnd > inflight ? tp->cwnd - inflight : 0;
+			usable = MIN(usable, wnd);
+			len = MIN(MIN(avail, usable), maxseg);
+			if (len > 0 && len < maxseg) {
 				if (len < avail) {
 					/* RFC 9293 3.8.6.2.1 sender SWS: a window-limited
 					 * runt waits unless it is half the peer's largest window. */

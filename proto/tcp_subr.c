@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siphash.h"
 #include "tcp_var.h"
 
 #define EPHEMERAL_LO 32768 /* Linux's ip_local_port_range */
@@ -186,6 +187,23 @@ void tcp_free_all(struct stack *st)
 
 /* ---- user interface ---- */
 
+/*
+ * RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+ * M a 4-microsecond clock (from our millisecond one), F SipHash-2-4 under the
+ * stack's random key.  New connections on the same 4-tuple get increasing
+ * ISNs, and an off-path attacker cannot guess any of them.
+ */
+static uint32_t tcp_isn(const struct stack *st, const struct tcb *tp)
+{
+	uint8_t tuple[12];
+
+	put_be32(tuple, tp->laddr);
+	put_be16(tuple + 4, tp->lport);
+	put_be32(tuple + 6, tp->raddr);
+	put_be16(tuple + 10, tp->rport);
+	return (uint32_t)(st->now * 250) + (uint32_t)siphash24(st->isn_key, tuple, sizeof(tuple));
+}
+
 /* A free local port for the remote end, starting at a random point; 0 if none. */
 static uint16_t tcp_pick_port(struct stack *st, uint32_t raddr, uint16_t rport)
 {
@@ -250,8 +268,15 @@ struct tcb *tcp_connect(struct stack *st, uint32_t raddr, uint16_t rport, void *
 	tp->sndbuf_size = st->cfg.sndbuf;
 	tp->rcvbuf_size = st->cfg.rcvbuf;
 
-	st->io.random(st->io.ctx, &tp->iss, sizeof(tp->iss));
+	tp->iss = tcp_isn(st, tp);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->recover = tp->iss;
+	tp->cc = &tcp_cc_newreno;
+	st->io.random(st->io.ctx, &tp->ts_offset, sizeof(tp->ts_offset));
+	/* The smallest window shift that lets us advertise the whole buffer (RFC 7323 2.3). */
+	while (tp->request_r_scale < TCP_MAX_WINSHIFT &&
+	       (st->cfg.rcvbuf >> tp->request_r_scale) > TCP_MAXWIN)
+		tp->request_r_scale++;
 	tp->snd_buf_seq = tp->iss + 1;
 	tp->mss = (uint16_t)(st->cfg.mtu - IP4_HLEN - TCP_HLEN);
 	tp->cwnd = tp->mss;
@@ -321,7 +346,8 @@ void tcp_rcv_consume(struct tcb *tp, size_t n)
 	 * silly-window segments.
 	 */
 	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
-	if (MIN(tcp_rcv_space(tp), TCP_MAXWIN) >= adv + MIN(tp->rcvbuf_size / 2, tp->mss)) {
+	if (MIN(tcp_rcv_space(tp), (uint32_t)TCP_MAXWIN << tp->rcv_scale) >=
+	    adv + MIN(tp->rcvbuf_size / 2, tp->mss)) {
 		STAT_INC(tp->st, tcp_win_updates);
 		tp->t_flags |= TF_ACKNOW;
 		tcp_need_output(tp);

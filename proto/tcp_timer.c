@@ -67,7 +67,6 @@ static void tcp_rexmt_timeout(struct tcb *tp)
 {
 	struct stack *st = tp->st;
 	const struct stack_cfg *c = &st->cfg;
-	uint32_t flight = tp->snd_max - tp->snd_una;
 	unsigned limit = tp->state == TCPS_SYN_SENT ? c->syn_retries : c->data_retries;
 
 	if (tp->rxtshift >= limit) {
@@ -81,9 +80,11 @@ static void tcp_rexmt_timeout(struct tcb *tp)
 	tp->retransmits++;
 	STAT_INC(st, tcp_rexmit_timeouts);
 	tp->rto = MIN(tp->rto * 2, c->rto_max_ms);
-	tp->ssthresh = MAX(flight / 2, 2u * tp->mss);
+	/* RFC 5681 (4): on the first timeout of a loss; repeated timeouts keep it. */
+	if (tp->rxtshift == 1 && TCPS_HAVEESTABLISHED(tp->state))
+		tp->ssthresh = tp->cc->ssthresh(tp);
 	tp->cwnd = tp->mss;
-	tp->dupacks = 0;
+	tcp_loss_timeout(tp);
 	tp->rtt_timing = 0; /* Karn: no sample from a retransmitted segment */
 	tp->snd_nxt = tp->snd_una;
 	tcp_output(tp);

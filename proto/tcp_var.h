@@ -54,6 +54,30 @@ enum tcps {
 #define TF_NEEDOUT 0x0400   /* run tcp_output at the next tcp_run_pending */
 #define TF_OOO_FIN 0x0800   /* ooo_fin is valid */
 #define TF_FORCE 0x1000     /* send a runt despite sender SWS avoidance (override timeout) */
+#define TF_WSCALE 0x2000    /* window scaling in use (RFC 7323 2) */
+#define TF_TSTMP 0x4000     /* timestamps in use (RFC 7323 3) */
+#define TF_SACK 0x8000      /* SACK in use (RFC 2018) */
+#define TF_RECOVERY 0x10000 /* in fast recovery (RFC 6582 / RFC 6675) */
+
+#define TCP_SACK_MAX 16 /* SACKed ranges remembered by the sender */
+
+struct seq_range {
+	uint32_t start, end; /* [start, end) */
+};
+
+struct tcb;
+
+/*
+ * A congestion control algorithm (RFC 5681 names).  NewReno is the one we
+ * have; CUBIC (RFC 9438) plugs in with the same three hooks.
+ */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcb *tp);		    /* cwnd/ssthresh at ESTABLISHED */
+	void (*ack)(struct tcb *tp, uint32_t acked); /* new data acknowledged, not in recovery */
+	uint32_t (*ssthresh)(struct tcb *tp);	    /* new ssthresh after a loss */
+};
+extern const struct tcp_cc_ops tcp_cc_newreno;
 
 #define TCP_OOO_MAX 16 /* out-of-order ranges held per connection */
 
@@ -90,14 +114,29 @@ struct tcb {
 	unsigned segs_unacked;
 	/*
 	 * Out-of-order data already sits in the receive ring at its place
-	 * after RCV.NXT; these are its [start, end) ranges, sorted and
-	 * disjoint (the blocks SACK will report).
+	 * after RCV.NXT; these are its ranges, sorted and disjoint: the
+	 * blocks our SACK option reports, the one that changed last first.
 	 */
-	struct {
-		uint32_t start, end;
-	} ooo[TCP_OOO_MAX];
+	struct seq_range ooo[TCP_OOO_MAX];
 	unsigned nooo;
-	uint32_t ooo_fin; /* sequence number of a FIN received out of order */
+	uint32_t ooo_last; /* a sequence number of the range that changed last */
+	uint32_t ooo_fin;  /* sequence number of a FIN received out of order */
+
+	/* Options (RFC 7323, RFC 2018) */
+	uint8_t snd_scale;	 /* the peer's window shift */
+	uint8_t rcv_scale;	 /* ours */
+	uint8_t request_r_scale; /* the shift we offered in our SYN */
+	uint32_t ts_offset;	 /* random per connection (RFC 7323 5.4) */
+	uint32_t ts_recent;	 /* TS.Recent */
+	uint64_t ts_recent_age;
+	uint32_t last_ack_sent; /* Last.ACK.sent */
+
+	/* Loss recovery: what the peer has SACKed, sorted, within (snd_una, snd_max] */
+	struct seq_range sacked[TCP_SACK_MAX];
+	unsigned nsacked;
+	uint32_t recover;    /* RFC 6582 "recover": snd_max when recovery began */
+	uint32_t rexmit_nxt; /* next hole to retransmit in SACK recovery */
+	const struct tcp_cc_ops *cc;
 
 	/* Buffers: sndbuf holds [snd_buf_seq, snd_buf_seq + snd_len) */
 	uint8_t *sndbuf;
@@ -146,6 +185,22 @@ void tcp_respond(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t radd
 void tcp_send_ack(struct tcb *tp);
 void tcp_send_probe(struct tcb *tp);
 uint32_t tcp_rcv_window(struct tcb *tp);
+uint32_t tcp_maxseg(const struct tcb *tp);
+void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags);
+uint32_t tcp_ts_now(const struct tcb *tp);
+
+/* tcp_sack.c: sets of sequence ranges, SACK options, loss recovery */
+int seqset_add(struct seq_range *r, unsigned *n, unsigned max, uint32_t start, uint32_t end);
+void seqset_trim(struct seq_range *r, unsigned *n, uint32_t below);
+size_t tcp_sack_blocks(const struct tcb *tp, uint8_t *out, size_t room);
+int tcp_sack_update(struct tcb *tp, const struct tcp_seg *s);
+uint32_t tcp_sacked_bytes(const struct tcb *tp);
+uint32_t tcp_sack_pipe(const struct tcb *tp);
+void tcp_loss_dupack(struct tcb *tp);
+void tcp_loss_ack(struct tcb *tp, uint32_t acked);
+void tcp_loss_timeout(struct tcb *tp);
+void tcp_output_recovery(struct tcb *tp);
+void tcp_retransmit_at(struct tcb *tp, uint32_t seq);
 
 /* tcp_timer.c */
 void tcp_rexmt_start(struct tcb *tp);

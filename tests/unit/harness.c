@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "harness.h"
+#include "siphash.h"
+#include "stack_var.h"
 
 const uint8_t h_our_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 const uint8_t h_peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
@@ -112,6 +114,8 @@ void h_cfg(struct stack_cfg *cfg)
 	cfg->gateway = H_GW_IP;
 	/* Long TCP tests should not need ARP traffic; the ARP tests set their own. */
 	cfg->arp_ttl_ms = 24 * 3600 * 1000;
+	/* The window arithmetic in the tests assumes a 64 KiB receive buffer. */
+	cfg->rcvbuf = 64 * 1024;
 }
 
 struct harness *h_new(const struct stack_cfg *cfg)
@@ -713,4 +717,41 @@ size_t h_write(struct tcb *tp, size_t len, uint32_t off)
 	}
 	tcp_snd_commit(tp, done);
 	return done;
+}
+
+/* H = F(4-tuple, key) of RFC 6528, as proto/tcp_subr.c computes it. */
+static uint32_t h_isn_hash(const struct harness *h, uint16_t lport, uint32_t raddr,
+			   uint16_t rport)
+{
+	uint8_t t[12];
+
+	t[0] = H_OUR_IP >> 24;
+	t[1] = (H_OUR_IP >> 16) & 0xff;
+	t[2] = (H_OUR_IP >> 8) & 0xff;
+	t[3] = H_OUR_IP & 0xff;
+	t[4] = (uint8_t)(lport >> 8);
+	t[5] = (uint8_t)lport;
+	t[6] = (uint8_t)(raddr >> 24);
+	t[7] = (uint8_t)(raddr >> 16);
+	t[8] = (uint8_t)(raddr >> 8);
+	t[9] = (uint8_t)raddr;
+	t[10] = (uint8_t)(rport >> 8);
+	t[11] = (uint8_t)rport;
+	return (uint32_t)siphash24(h->st->isn_key, t, sizeof(t));
+}
+
+uint32_t h_isn(const struct harness *h, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	return (uint32_t)(h->now * 250) + h_isn_hash(h, lport, raddr, rport);
+}
+
+uint64_t h_time_for_isn(const struct harness *h, uint16_t lport, uint32_t raddr, uint16_t rport,
+			uint32_t target)
+{
+	uint32_t x = (target - h_isn_hash(h, lport, raddr, rport)) & ~1u, inv = 125;
+
+	/* Solve t * 250 == x (mod 2^32): t = (x / 2) * 125^-1 (mod 2^31). */
+	for (int i = 0; i < 5; i++)
+		inv *= 2 - 125 * inv; /* Newton: inverse of 125 modulo 2^32 */
+	return ((uint64_t)((x >> 1) * inv) & 0x7fffffffu);
 }

@@ -155,6 +155,12 @@ size_t h_build_tcp(uint8_t *f, const struct h_tcp *t);
 /* Feed the ARP reply that teaches the stack ip is at mac (and forget frames sent). */
 void h_learn(struct harness *h, uint32_t ip, const uint8_t *mac);
 
+/* The RFC 6528 ISN the stack picks for this 4-tuple at the current time. */
+uint32_t h_isn(const struct harness *h, uint16_t lport, uint32_t raddr, uint16_t rport);
+/* A virtual time at which that ISN is target (or target - 1: the clock steps by 250). */
+uint64_t h_time_for_isn(const struct harness *h, uint16_t lport, uint32_t raddr, uint16_t rport,
+			uint32_t target);
+
 /* ---- parsing what the stack sent ---- */
 
 struct h_seg {

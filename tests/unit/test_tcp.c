@@ -37,17 +37,21 @@ START_TEST(syn_mss_and_isn)
 	cfg.mtu = 1400;
 	h = h_new(&cfg);
 	h_learn(h, H_PEER_IP, h_peer_mac);
-	/* the stack asks for a port start first, then the ISN */
+	/* stack_new took the ISN key (4 words); connect asks for a port start, then a TS offset */
+	ck_assert_uint_eq(h->nrnd, 4);
 	h_force_random(h, 28232u * 3 + 5); /* -> port 32768 + 5 */
-	h_force_random(h, 0xdeadbeefu);
-	tp = tcp_connect(h->st, H_PEER_IP, 8080, NULL, 0, &err);
+	h_advance(h, 1000);
+	tp = tcp_connect(h->st, H_PEER_IP, 8080, NULL, h->now, &err);
 	ck_assert_ptr_nonnull(tp);
-	ck_assert_uint_eq(h->nrnd, 2);
+	ck_assert_uint_eq(h->nrnd, 6);
 	ck_assert_int_eq(tcp_state(tp), H_SYN_SENT);
 	ck_assert_uint_eq(h_ntcp(h), 1);
 	h_tcp(h, 0, &s);
 	ck_assert_uint_eq(s.flags, H_SYN);
-	ck_assert_uint_eq(s.seq, 0xdeadbeefu);
+	/* RFC 6528: M (4 us clock) + SipHash of the 4-tuple under the secret key */
+	ck_assert_uint_eq(s.seq, h_isn(h, 32773, H_PEER_IP, 8080));
+	ck_assert_uint_eq(s.seq, (uint32_t)(1000 * 250) + h_isn(h, 32773, H_PEER_IP, 8080) -
+					 (uint32_t)(h->now * 250));
 	ck_assert_uint_eq(s.ack, 0);
 	ck_assert_uint_eq(s.sport, 32773);
 	ck_assert_uint_eq(s.dport, 8080);
