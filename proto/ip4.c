@@ -5,9 +5,10 @@
  * Input checks follow RFC 1122 3.2.1: version, header length, total length
  * against what was received (Ethernet may pad short packets, so we trim to
  * the total length), header checksum, and a destination that is ours.
- * Fragments are counted and dropped until reassembly exists.  The header
- * checksum is always verified: checksum offload (PACKET_AUXDATA) only ever
- * concerns the transport checksum.
+ * Fragments go to ip4_frag.c, which hands a completed datagram back to
+ * ip4_deliver() like any other.  The header checksum is always verified:
+ * checksum offload (PACKET_AUXDATA) only ever concerns the transport
+ * checksum.
  *
  * Output: one route decision (on-link or via the gateway), the header, then
  * ARP.  We set DF on everything we send, as Linux does for TCP.
@@ -50,7 +51,7 @@ void ip4_input(struct stack *st, const struct pkt *p, unsigned flags)
 		STAT_INC(st, ip_drop_len);
 		return;
 	}
-	if (!pkt_get(p, 0, hlen)) {
+	if (!(h = pkt_get(p, 0, hlen))) { /* the options too, from here on */
 		STAT_INC(st, ip_drop_short);
 		return;
 	}
@@ -72,23 +73,29 @@ void ip4_input(struct stack *st, const struct pkt *p, unsigned flags)
 		STAT_INC(st, ip_drop_badsrc);
 		return;
 	}
+	payload = pkt_sub(p, hlen, tlen - hlen);
 	frag = get_be16(h + 6);
 	if (frag & (IP4_MF | IP4_OFFMASK)) {
-		STAT_INC(st, ip_drop_frag);
+		ip4_frag_input(st, h, hlen, &payload, &ii, flags);
 		return;
 	}
-	payload = pkt_sub(p, hlen, tlen - hlen);
-	switch (ii.proto) {
+	ip4_deliver(st, &payload, &ii, flags);
+}
+
+void ip4_deliver(struct stack *st, const struct pkt *payload, const struct ip4_info *ii,
+		 unsigned flags)
+{
+	switch (ii->proto) {
 	case IPPROTO_ICMP_:
-		icmp_input(st, &payload, &ii, flags);
+		icmp_input(st, payload, ii, flags);
 		break;
 	case IPPROTO_TCP_:
 		/* Broadcast never carries TCP (RFC 1122 4.2.3.10). */
-		if (ii.dst != st->cfg.addr) {
+		if (ii->dst != st->cfg.addr) {
 			STAT_INC(st, ip_drop_notours);
 			break;
 		}
-		tcp_input(st, &payload, &ii, flags);
+		tcp_input(st, payload, ii, flags);
 		break;
 	default:
 		STAT_INC(st, ip_drop_proto);

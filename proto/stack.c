@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "eth.h"
+#include "ip4.h"
 #include "stack_var.h"
 #include "tcp.h"
 
@@ -27,6 +28,8 @@ void stack_cfg_defaults(struct stack_cfg *cfg)
 	cfg->sndbuf = 256 * 1024;
 	cfg->rcvbuf = 256 * 1024; /* with window scaling: enough for ~100 MB/s at 2 ms RTT */
 	cfg->max_tcbs = 4096;
+	cfg->frag_timeout_ms = 30000; /* Linux's ipfrag_time */
+	cfg->frag_slots = 16;
 	cfg->challenge_ack_limit = 1000; /* Linux's tcp_challenge_ack_limit */
 }
 
@@ -49,9 +52,15 @@ struct stack *stack_new(const struct stack_cfg *cfg, const struct stack_io *io, 
 	for (size_t i = 0; i < TCP_HASH_SIZE; i++)
 		LIST_INIT(&st->tcb_hash[i]);
 	TAILQ_INIT(&st->tcbs);
+	LIST_INIT(&st->tcb_listen);
 	TAILQ_INIT(&st->tcb_pending);
 	st->io.random(st->io.ctx, st->isn_key, sizeof(st->isn_key));
 	if (arp_init(st) < 0) {
+		free(st);
+		return NULL;
+	}
+	if (ip4_frag_init(st) < 0) {
+		arp_free(st);
 		free(st);
 		return NULL;
 	}
@@ -64,6 +73,7 @@ void stack_free(struct stack *st)
 		return;
 	tcp_free_all(st);
 	arp_free(st);
+	ip4_frag_free(st);
 	free(st);
 }
 
@@ -86,15 +96,16 @@ void stack_timer(struct stack *st, uint64_t now_ms)
 {
 	st->now = now_ms;
 	arp_timer(st);
+	ip4_frag_timer(st);
 	tcp_timer(st);
 	tcp_run_pending(st);
 }
 
 uint64_t stack_next_deadline(const struct stack *st)
 {
-	uint64_t a = arp_deadline(st), t = tcp_deadline(st);
+	uint64_t a = arp_deadline(st), t = tcp_deadline(st), f = ip4_frag_deadline(st);
 
-	return a < t ? a : t;
+	return MIN(MIN(a, t), f);
 }
 
 const uint64_t *stack_stats(const struct stack *st)

@@ -66,6 +66,8 @@ struct stack_cfg {
 	uint32_t sndbuf;	 /* per-connection send buffer bytes, default 256 KiB */
 	uint32_t rcvbuf;	 /* per-connection receive buffer bytes, default 64 KiB */
 	uint32_t max_tcbs;	 /* connection limit, default 4096 */
+	uint32_t frag_timeout_ms; /* IPv4 reassembly timeout, default 30000 */
+	uint32_t frag_slots;	  /* IPv4 datagrams in reassembly at once (64 KiB each), default 16 */
 	uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second, default 1000 */
 };
 
@@ -110,6 +112,20 @@ void stack_tcb_walk(const struct stack *st, void (*fn)(void *arg, const struct t
  */
 struct tcb *tcp_connect(struct stack *st, uint32_t raddr, uint16_t rport, void *user,
 			uint64_t now_ms, int *err);
+
+/*
+ * OPEN (passive): listen on lport of our address.  Returns the listener or
+ * NULL with *err: EADDRINUSE, EINVAL (port 0), ENOBUFS.  backlog bounds the
+ * connections not yet accepted.  TCP_EV_READABLE on the listener means
+ * tcp_accept() has one; tcp_release() closes it and resets those.
+ */
+struct tcb *tcp_listen(struct stack *st, uint16_t lport, int backlog, void *user, int *err);
+/* The next established connection of a listener, now held with user; NULL if none. */
+struct tcb *tcp_accept(struct tcb *lp, void *user);
+
+/* OPEN from a given local port (0: pick one); EADDRINUSE if that 4-tuple is taken. */
+struct tcb *tcp_connect_port(struct stack *st, uint16_t lport, uint32_t raddr, uint16_t rport,
+			     void *user, uint64_t now_ms, int *err);
 
 /* Free space in the send buffer as up to two iovecs; returns total bytes. */
 size_t tcp_snd_space(struct tcb *tp, struct iovec iov[2]);

@@ -17,6 +17,7 @@
 #define TCP_HASH_SIZE 1024 /* buckets of the connection table (power of two) */
 
 struct tcb;
+struct ip4_frag_pool;
 LIST_HEAD(tcb_list, tcb);
 TAILQ_HEAD(tcb_tailq, tcb);
 
@@ -27,10 +28,12 @@ struct stack {
 	uint64_t stats[STAT_MAX];
 
 	struct arp_cache arp;
+	struct ip4_frag_pool *frag; /* IPv4 reassembly (ip4_frag.c) */
 
 	/* TCP */
 	struct tcb_list tcb_hash[TCP_HASH_SIZE]; /* synchronized or opening tcbs by 4-tuple */
 	struct tcb_tailq tcbs;			 /* every allocated tcb */
+	struct tcb_list tcb_listen;		 /* listeners (LISTEN), by port */
 	struct tcb_tailq tcb_pending;		 /* tcbs with events or output to handle */
 	struct tcb *cb_tcb; /* the tcb whose user callback is running */
 	uint8_t isn_key[16]; /* RFC 6528 secret */

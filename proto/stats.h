@@ -30,15 +30,36 @@
 	X(ip_drop_len, "IPv4 packets dropped: bad total length")                                \
 	X(ip_drop_csum, "IPv4 packets dropped: bad header checksum")                            \
 	X(ip_drop_notours, "IPv4 packets dropped: not addressed to us")                         \
-	X(ip_drop_frag, "IPv4 packets dropped: fragments (no reassembly yet)")                  \
 	X(ip_drop_proto, "IPv4 packets dropped: unsupported protocol")                          \
 	X(ip_drop_badsrc, "IPv4 packets dropped: bad source address")                           \
 	X(ip_noroute, "IPv4 packets not sent: no route")                                        \
+	X(ip_frag_rx, "IPv4 fragments received")                                                \
+	X(ip_frag_bad, "IPv4 fragments dropped: empty, or ragged before the last")              \
+	X(ip_frag_dup, "IPv4 fragments dropped: duplicate of data held")                        \
+	X(ip_reasm_ok, "IPv4 datagrams reassembled")                                            \
+	X(ip_reasm_timeout, "IPv4 reassemblies timed out")                                      \
+	X(ip_reasm_overlap, "IPv4 reassemblies dropped: overlapping fragments")                 \
+	X(ip_reasm_inconsistent, "IPv4 reassemblies dropped: fragments disagree on the end")    \
+	X(ip_reasm_toobig, "IPv4 reassemblies dropped: over 65535 bytes")                       \
+	X(ip_reasm_holes, "IPv4 reassemblies dropped: too many pieces")                         \
+	X(ip_reasm_nomem, "IPv4 fragments dropped: every reassembly slot busy")                 \
 	X(icmp_rx, "ICMP messages received")                                                    \
 	X(icmp_drop_short, "ICMP messages dropped: truncated")                                  \
 	X(icmp_drop_csum, "ICMP messages dropped: bad checksum")                                \
 	X(icmp_echo_replies, "ICMP echo replies sent")                                          \
 	X(icmp_drop_type, "ICMP messages ignored: unhandled type")                              \
+	X(icmp_err_rx, "ICMP errors received (unreachable, time exceeded, ...)")                \
+	X(icmp_err_short, "ICMP errors dropped: quoted datagram truncated or malformed")        \
+	X(icmp_err_notours, "ICMP errors ignored: quoted datagram not from us")                 \
+	X(icmp_err_proto, "ICMP errors ignored: quoted datagram not TCP")                       \
+	X(icmp_err_tx, "ICMP errors sent (reassembly time exceeded)")                           \
+	X(icmp_tcp_noconn, "ICMP errors ignored: no such TCP connection")                       \
+	X(icmp_tcp_badseq, "ICMP errors ignored: quoted TCP sequence not in flight")            \
+	X(icmp_tcp_ignored, "ICMP errors ignored: code or state TCP does not act on")           \
+	X(icmp_tcp_hard, "TCP connection attempts ended by an ICMP error")                      \
+	X(icmp_tcp_soft, "TCP soft errors from ICMP (connection kept)")                         \
+	X(icmp_tcp_pmtu, "TCP MSS lowered by fragmentation needed")                             \
+	X(icmp_tcp_pmtu_ignored, "ICMP frag needed ignored: MTU not below the path's")     \
 	X(tcp_rx, "TCP segments received")                                                      \
 	X(tcp_tx, "TCP segments sent")                                                          \
 	X(tcp_drop_short, "TCP segments dropped: truncated header")                             \
@@ -54,6 +75,8 @@
 	X(tcp_rst_rx, "TCP resets received")                                                    \
 	X(tcp_rst_tx, "TCP resets sent")                                                        \
 	X(tcp_active_opens, "TCP active opens")                                                 \
+	X(tcp_passive_opens, "TCP passive opens (SYN to a listener)")                           \
+	X(tcp_listen_overflow, "TCP SYNs dropped: listener backlog full")                       \
 	X(tcp_estab, "TCP connections established")                                             \
 	X(tcp_conn_failed, "TCP connection attempts failed")                                    \
 	X(tcp_rexmit_timeouts, "TCP retransmission timeouts")                                   \

@@ -84,6 +84,9 @@ int tcp_parse(struct stack *st, const struct pkt *p, const struct ip4_info *ii, 
 void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii, unsigned flags);
 /* ARP gave up on nexthop: connections still opening through it fail (EHOSTUNREACH). */
 void tcp_host_unreachable(struct stack *st, uint32_t nexthop);
+/* An ICMP error quoting our segment laddr:lport -> raddr:rport at seq (tcp_icmp.c). */
+void tcp_icmp_error(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		    uint16_t rport, uint32_t seq, uint8_t type, uint8_t code, uint16_t nexthop_mtu);
 void tcp_timer(struct stack *st);
 uint64_t tcp_deadline(const struct stack *st);
 /* Deliver deferred events and output; free connections that are done. */

@@ -186,6 +186,27 @@ static void tcp_ooo_pull(struct tcb *tp)
 	tp->nooo -= k;
 }
 
+/*
+ * The options of the peer's SYN or SYN/ACK: each is used only when both
+ * SYNs carry it (RFC 7323 2.2, 3.2; RFC 2018 2).  A SYN/ACK we send in
+ * answer only echoes what the SYN offered (tcp_out.c).
+ */
+void tcp_syn_options(struct tcb *tp, const struct tcp_seg *s)
+{
+	if (s->wscale >= 0) {
+		tp->t_flags |= TF_WSCALE;
+		tp->snd_scale = (uint8_t)s->wscale;
+		tp->rcv_scale = tp->request_r_scale;
+	}
+	if (s->ts_ok) {
+		tp->t_flags |= TF_TSTMP;
+		tp->ts_recent = s->tsval;
+		tp->ts_recent_age = tp->st->now;
+	}
+	if (s->sack_ok)
+		tp->t_flags |= TF_SACK;
+}
+
 /* Initial window (RFC 6928), or one segment if the SYN had to be retransmitted (RFC 5681 3.1). */
 static uint32_t tcp_initial_window(const struct tcb *tp)
 {
@@ -222,28 +243,33 @@ static int tcp_in_syn_sent(struct tcb *tp, struct tcp_seg *s)
 		}
 		return 0;
 	}
-	if (!(s->flags & TH_SYN) || !(s->flags & TH_ACK)) {
-		/* A bare SYN would be a simultaneous open: not supported yet. */
+	if (!(s->flags & TH_SYN)) {
 		STAT_INC(st, tcp_drop_unacceptable);
+		return 0;
+	}
+	if (!(s->flags & TH_ACK)) {
+		/*
+		 * RFC 9293 3.10.7.3: a SYN without ACK is a simultaneous open.
+		 * Go to SYN-RECEIVED and answer <SEQ=ISS><ACK=RCV.NXT><SYN,ACK>.
+		 */
+		tp->irs = s->seq;
+		tp->rcv_nxt = s->seq + 1;
+		tp->rcv_adv = tp->rcv_nxt;
+		tp->mss = (uint16_t)MIN(tp->mss, s->mss ? MAX(s->mss, 64u) : TCP_DEFAULT_MSS);
+		tp->snd_wnd = tp->max_sndwnd = s->wnd;
+		tp->snd_wl1 = s->seq;
+		tcp_syn_options(tp, s);
+		tcp_set_state(tp, TCPS_SYN_RECEIVED);
+		tp->snd_nxt = tp->iss; /* the SYN again, now with ACK */
+		tp->t_rexmt = 0;
+		tcp_need_output(tp);
 		return 0;
 	}
 	tp->irs = s->seq;
 	tp->rcv_nxt = s->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt; /* nothing advertised yet for the synchronized window */
 	tp->mss = (uint16_t)MIN(tp->mss, s->mss ? MAX(s->mss, 64u) : TCP_DEFAULT_MSS);
-	/* Options are used only when both SYNs carried them (RFC 7323 2.2, 3.2; RFC 2018 2). */
-	if (s->wscale >= 0) {
-		tp->t_flags |= TF_WSCALE;
-		tp->snd_scale = (uint8_t)s->wscale;
-		tp->rcv_scale = tp->request_r_scale;
-	}
-	if (s->ts_ok) {
-		tp->t_flags |= TF_TSTMP;
-		tp->ts_recent = s->tsval;
-		tp->ts_recent_age = st->now;
-	}
-	if (s->sack_ok)
-		tp->t_flags |= TF_SACK;
+	tcp_syn_options(tp, s);
 	tp->snd_una = s->ack;
 	tp->snd_wnd = tp->max_sndwnd = s->wnd; /* never scaled in a SYN */
 	tp->snd_wl1 = s->seq;
@@ -311,6 +337,39 @@ static int tcp_trim(struct tcb *tp, struct tcp_seg *s)
 		}
 		s->len -= MIN((uint32_t)todrop, s->len);
 		s->flags &= (uint8_t)~TH_FIN;
+	}
+	return 0;
+}
+
+/*
+ * RFC 9293 3.10.7.4, ACK in SYN-RECEIVED: if it acknowledges our SYN, the
+ * connection is established (a child goes to its listener's accept queue);
+ * otherwise <SEQ=SEG.ACK><CTL=RST>.  Returns -1 if s is dropped.
+ */
+static int tcp_in_synrcvd(struct tcb *tp, const struct tcp_seg *s)
+{
+	struct stack *st = tp->st;
+
+	if (!SEQ_GT(s->ack, tp->snd_una) || SEQ_GT(s->ack, tp->snd_max)) {
+		STAT_INC(st, tcp_drop_badack);
+		STAT_INC(st, tcp_rst_tx);
+		tcp_respond(st, tp->laddr, tp->lport, tp->raddr, tp->rport, s->ack, 0, TH_RST);
+		return -1;
+	}
+	tp->snd_wnd = (uint32_t)s->wnd << tp->snd_scale;
+	tp->max_sndwnd = MAX(tp->max_sndwnd, tp->snd_wnd);
+	tp->snd_wl1 = s->seq;
+	tp->snd_wl2 = s->ack;
+	tp->cwnd = tcp_initial_window(tp);
+	tp->cc->init(tp);
+	tcp_set_state(tp, TCPS_ESTABLISHED);
+	STAT_INC(st, tcp_estab);
+	if (tp->parent) {
+		TAILQ_INSERT_TAIL(&tp->parent->acceptq, tp, accept_link);
+		tp->t_flags |= TF_ACCEPTQ;
+		tcp_notify(tp->parent, TCP_EV_READABLE);
+	} else {
+		tcp_notify(tp, TCP_EV_CONNECTED); /* simultaneous open */
 	}
 	return 0;
 }
@@ -423,7 +482,7 @@ static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
 		case TCPS_ESTABLISHED:
 		case TCPS_FIN_WAIT_1:
 		case TCPS_FIN_WAIT_2:
-			if (!(tp->t_flags & TF_HELD)) {
+			if (!(tp->t_flags & TF_HELD) && !tp->parent) {
 				/* Nobody will read this (RFC 9293 3.10.4; Linux does the same). */
 				STAT_INC(st, tcp_drop_after_close);
 				tcp_abort(tp);
@@ -513,7 +572,12 @@ void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii,
 		return;
 	tp = tcb_lookup(st, s.dst, s.dport, s.src, s.sport);
 	if (!tp) {
-		tcp_reset_closed(st, &s);
+		struct tcb *lp = tcb_listener(st, s.dport);
+
+		if (lp)
+			tcp_listen_input(lp, &s);
+		else
+			tcp_reset_closed(st, &s);
 		return;
 	}
 	if (tp->state == TCPS_SYN_SENT) {
@@ -529,8 +593,11 @@ void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii,
 		if (s.seq == tp->rcv_nxt) {
 			STAT_INC(st, tcp_rst_rx);
 			if (tp->state == TCPS_CLOSING || tp->state == TCPS_LAST_ACK ||
-			    tp->state == TCPS_TIME_WAIT) {
-				tcp_drop(tp, 0);
+			    tp->state == TCPS_TIME_WAIT || tp->parent) {
+				tcp_drop(tp, 0); /* a child nobody accepted just goes */
+			} else if (tp->state == TCPS_SYN_RECEIVED) {
+				STAT_INC(st, tcp_conn_failed); /* simultaneous open refused */
+				tcp_drop(tp, ECONNREFUSED);
 			} else {
 				tp->t_flags |= TF_RESET;
 				tcp_drop(tp, ECONNRESET);
@@ -541,6 +608,17 @@ void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii,
 			STAT_INC(st, tcp_drop_unacceptable);
 		}
 		return;
+	}
+	if ((s.flags & TH_SYN) && tp->state == TCPS_SYN_RECEIVED && s.seq == tp->irs) {
+		if (!(s.flags & TH_ACK)) {
+			/* The peer did not get our SYN/ACK and sent its SYN again. */
+			tp->snd_nxt = tp->iss;
+			tcp_need_output(tp);
+			return;
+		}
+		/* Simultaneous open: its SYN/ACK.  The SYN is old news, the ACK is not. */
+		s.flags &= (uint8_t)~TH_SYN;
+		s.seq++;
 	}
 	/* RFC 5961 4.2: a SYN on a synchronized connection only draws a challenge ACK. */
 	if (s.flags & TH_SYN) {
@@ -571,6 +649,8 @@ void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii,
 		STAT_INC(st, tcp_drop_unacceptable);
 		return;
 	}
+	if (tp->state == TCPS_SYN_RECEIVED && tcp_in_synrcvd(tp, &s) < 0)
+		return;
 	tcp_keep_reset(tp);
 	switch (tcp_in_ack(tp, &s)) {
 	case -1:

@@ -55,21 +55,34 @@ static size_t tcp_build_opts(struct tcb *tp, uint8_t flags, uint8_t *o)
 	size_t n = 0;
 
 	if (flags & TH_SYN) {
+		/* A SYN/ACK (flags has ACK) only answers what the SYN offered. */
+		int ack = !!(flags & TH_ACK), sack = !ack || (tp->t_flags & TF_SACK),
+		    ts = !ack || (tp->t_flags & TF_TSTMP), ws = !ack || (tp->t_flags & TF_WSCALE);
+
 		o[n++] = TCPOPT_MAXSEG;
 		o[n++] = TCPOLEN_MAXSEG;
 		put_be16(o + n, (uint16_t)(tp->st->cfg.mtu - IP4_HLEN - TCP_HLEN));
 		n += 2;
-		o[n++] = TCPOPT_SACK_PERMITTED;
-		o[n++] = TCPOLEN_SACK_PERMITTED;
-		o[n++] = TCPOPT_TIMESTAMP;
-		o[n++] = TCPOLEN_TIMESTAMP;
-		put_be32(o + n, tcp_ts_now(tp));
-		put_be32(o + n + 4, (flags & TH_ACK) ? tp->ts_recent : 0);
-		n += 8;
-		o[n++] = TCPOPT_NOP;
-		o[n++] = TCPOPT_WINDOW;
-		o[n++] = TCPOLEN_WINDOW;
-		o[n++] = tp->request_r_scale;
+		if (sack || ts) {
+			o[n++] = sack ? TCPOPT_SACK_PERMITTED : TCPOPT_NOP;
+			o[n++] = sack ? TCPOLEN_SACK_PERMITTED : TCPOPT_NOP;
+		}
+		if (ts) {
+			o[n++] = TCPOPT_TIMESTAMP;
+			o[n++] = TCPOLEN_TIMESTAMP;
+			put_be32(o + n, tcp_ts_now(tp));
+			put_be32(o + n + 4, ack ? tp->ts_recent : 0);
+			n += 8;
+		} else if (sack) {
+			o[n++] = TCPOPT_NOP;
+			o[n++] = TCPOPT_NOP;
+		}
+		if (ws) {
+			o[n++] = TCPOPT_NOP;
+			o[n++] = TCPOPT_WINDOW;
+			o[n++] = TCPOLEN_WINDOW;
+			o[n++] = tp->request_r_scale;
+		}
 		return n;
 	}
 	if (tp->t_flags & TF_TSTMP) {
@@ -169,10 +182,13 @@ void tcp_output(struct tcb *tp)
 		uint32_t len = 0, off, avail, wnd, inflight, usable, seq = tp->snd_nxt;
 		uint32_t maxseg = tcp_maxseg(tp);
 
-		if (tp->state == TCPS_SYN_SENT) {
-			if (tp->snd_nxt != tp->iss)
+		if (tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED) {
+			if (tp->snd_nxt != tp->iss) {
+				if ((tp->t_flags & TF_ACKNOW) && tp->state == TCPS_SYN_RECEIVED)
+					tcp_xmit(tp, tp->snd_nxt, 0, TH_ACK);
 				return; /* SYN out; wait for the answer or the timer */
-			flags = TH_SYN;
+			}
+			flags = tp->state == TCPS_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK;
 		} else if (tp->state != TCPS_TIME_WAIT) {
 			off = tp->snd_nxt - tp->snd_buf_seq;
 			avail = tp->snd_len > off ? tp->snd_len - off : 0;

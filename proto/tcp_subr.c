@@ -64,6 +64,13 @@ static void tcb_free(struct tcb *tp)
 {
 	struct stack *st = tp->st;
 
+	if (tp->parent) {
+		/* Never accepted: the listener no longer counts it. */
+		if (tp->t_flags & TF_ACCEPTQ)
+			TAILQ_REMOVE(&tp->parent->acceptq, tp, accept_link);
+		tp->parent->qlen--;
+		tp->parent = NULL;
+	}
 	tcb_unhash(tp);
 	if (st->cb_tcb == tp)
 		st->cb_tcb = NULL;
@@ -214,52 +221,38 @@ static uint16_t tcp_pick_port(struct stack *st, uint32_t raddr, uint16_t rport)
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(EPHEMERAL_LO + (start + i) % n);
 
-		if (!tcb_lookup(st, st->cfg.addr, port, raddr, rport))
+		if (!tcb_lookup(st, st->cfg.addr, port, raddr, rport) && !tcb_listener(st, port))
 			return port;
 	}
 	return 0;
 }
 
-struct tcb *tcp_connect(struct stack *st, uint32_t raddr, uint16_t rport, void *user,
-			uint64_t now_ms, int *err)
+/*
+ * A new tcb for the 4-tuple, not yet in any table: buffers (unless a
+ * listener), ISN, and the defaults of RFC 9293/6298/1122.  NULL if out of
+ * memory or over max_tcbs.
+ */
+static struct tcb *tcb_alloc(struct stack *st, uint16_t lport, uint32_t raddr, uint16_t rport,
+			     uint32_t nexthop, int buffers)
 {
 	struct tcb *tp;
-	uint32_t nexthop;
-	uint16_t lport;
 
-	st->now = now_ms;
-	/* Linux refuses TCP to a broadcast route with ENETUNREACH (tcp_v4_connect). */
-	if (ip4_route(st, raddr, &nexthop) < 0 || raddr == st->cfg.addr ||
-	    raddr == (st->cfg.addr | ~st->cfg.netmask)) {
-		*err = ENETUNREACH;
+	if (st->ntcbs >= st->cfg.max_tcbs)
 		return NULL;
-	}
-	if (st->ntcbs >= st->cfg.max_tcbs) {
-		*err = ENOBUFS;
-		return NULL;
-	}
-	lport = tcp_pick_port(st, raddr, rport);
-	if (!lport) {
-		*err = EADDRNOTAVAIL;
-		return NULL;
-	}
 	tp = calloc(1, sizeof(*tp));
-	if (tp) {
+	if (tp && buffers) {
 		tp->sndbuf = malloc(st->cfg.sndbuf);
 		tp->rcvbuf = malloc(st->cfg.rcvbuf);
 	}
-	if (!tp || !tp->sndbuf || !tp->rcvbuf) {
+	if (!tp || (buffers && (!tp->sndbuf || !tp->rcvbuf))) {
 		if (tp) {
 			free(tp->sndbuf);
 			free(tp->rcvbuf);
 		}
 		free(tp);
-		*err = ENOBUFS;
 		return NULL;
 	}
 	tp->st = st;
-	tp->user = user;
-	tp->t_flags = TF_HELD;
 	tp->laddr = st->cfg.addr;
 	tp->lport = lport;
 	tp->raddr = raddr;
@@ -267,6 +260,7 @@ struct tcb *tcp_connect(struct stack *st, uint32_t raddr, uint16_t rport, void *
 	tp->nexthop = nexthop;
 	tp->sndbuf_size = st->cfg.sndbuf;
 	tp->rcvbuf_size = st->cfg.rcvbuf;
+	TAILQ_INIT(&tp->acceptq);
 
 	tp->iss = tcp_isn(st, tp);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
@@ -288,11 +282,152 @@ struct tcb *tcp_connect(struct stack *st, uint32_t raddr, uint16_t rport, void *
 
 	TAILQ_INSERT_TAIL(&st->tcbs, tp, all_link);
 	st->ntcbs++;
-	LIST_INSERT_HEAD(&st->tcb_hash[tcb_hash(tp->laddr, lport, raddr, rport)], tp, hash_link);
+	return tp;
+}
+
+static void tcb_hash_insert(struct tcb *tp)
+{
+	LIST_INSERT_HEAD(&tp->st->tcb_hash[tcb_hash(tp->laddr, tp->lport, tp->raddr, tp->rport)],
+			 tp, hash_link);
 	tp->t_flags |= TF_HASHED;
+}
+
+struct tcb *tcp_connect(struct stack *st, uint32_t raddr, uint16_t rport, void *user,
+			uint64_t now_ms, int *err)
+{
+	return tcp_connect_port(st, 0, raddr, rport, user, now_ms, err);
+}
+
+struct tcb *tcp_connect_port(struct stack *st, uint16_t lport, uint32_t raddr, uint16_t rport,
+			     void *user, uint64_t now_ms, int *err)
+{
+	struct tcb *tp;
+	uint32_t nexthop;
+
+	st->now = now_ms;
+	/* Linux refuses TCP to a broadcast route with ENETUNREACH (tcp_v4_connect). */
+	if (ip4_route(st, raddr, &nexthop) < 0 || raddr == st->cfg.addr ||
+	    raddr == (st->cfg.addr | ~st->cfg.netmask)) {
+		*err = ENETUNREACH;
+		return NULL;
+	}
+	if (lport && tcb_lookup(st, st->cfg.addr, lport, raddr, rport)) {
+		*err = EADDRINUSE;
+		return NULL;
+	}
+	if (!lport)
+		lport = tcp_pick_port(st, raddr, rport);
+	if (!lport) {
+		*err = EADDRNOTAVAIL;
+		return NULL;
+	}
+	tp = tcb_alloc(st, lport, raddr, rport, nexthop, 1);
+	if (!tp) {
+		*err = ENOBUFS;
+		return NULL;
+	}
+	tp->user = user;
+	tp->t_flags |= TF_HELD;
+	tcb_hash_insert(tp);
 	tp->state = TCPS_SYN_SENT;
 	STAT_INC(st, tcp_active_opens);
 	tcp_output(tp); /* the SYN */
+	return tp;
+}
+
+struct tcb *tcb_listener(struct stack *st, uint16_t lport)
+{
+	struct tcb *lp;
+
+	LIST_FOREACH(lp, &st->tcb_listen, hash_link)
+		if (lp->lport == lport)
+			return lp;
+	return NULL;
+}
+
+struct tcb *tcp_listen(struct stack *st, uint16_t lport, int backlog, void *user, int *err)
+{
+	struct tcb *lp;
+
+	if (!lport || tcb_listener(st, lport)) {
+		*err = lport ? EADDRINUSE : EINVAL;
+		return NULL;
+	}
+	lp = tcb_alloc(st, lport, 0, 0, 0, 0);
+	if (!lp) {
+		*err = ENOBUFS;
+		return NULL;
+	}
+	lp->user = user;
+	lp->t_flags |= TF_HELD | TF_HASHED;
+	/* Linux clamps the backlog to somaxconn (4096) and treats <= 0 as 1-ish. */
+	lp->backlog = (unsigned)MIN(MAX(backlog, 1), 4096);
+	lp->state = TCPS_LISTEN;
+	LIST_INSERT_HEAD(&st->tcb_listen, lp, hash_link);
+	return lp;
+}
+
+/*
+ * RFC 9293 3.10.7.2, LISTEN: a SYN creates a child in SYN-RECEIVED that
+ * answers with SYN/ACK, if the listener has room for it (the backlog counts
+ * children not yet accepted, as Linux's accept queue plus SYN queue).
+ */
+void tcp_listen_input(struct tcb *lp, const struct tcp_seg *s)
+{
+	struct stack *st = lp->st;
+	struct tcb *tp;
+	uint32_t nexthop;
+
+	if (s->flags & TH_RST)
+		return;
+	if (s->flags & TH_ACK) {
+		STAT_INC(st, tcp_rst_tx);
+		tcp_respond(st, s->dst, s->dport, s->src, s->sport, s->ack, 0, TH_RST);
+		return;
+	}
+	if (!(s->flags & TH_SYN) || (s->flags & TH_FIN))
+		return;
+	if (lp->qlen >= lp->backlog) {
+		STAT_INC(st, tcp_listen_overflow); /* Linux drops the SYN; the peer retries */
+		return;
+	}
+	if (ip4_route(st, s->src, &nexthop) < 0)
+		return;
+	tp = tcb_alloc(st, lp->lport, s->src, s->sport, nexthop, 1);
+	if (!tp) {
+		STAT_INC(st, tcp_listen_overflow);
+		return;
+	}
+	tp->parent = lp;
+	lp->qlen++;
+	tp->irs = s->seq;
+	tp->rcv_nxt = s->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	tp->mss = (uint16_t)MIN(tp->mss, s->mss ? MAX(s->mss, 64u) : TCP_DEFAULT_MSS);
+	tp->snd_wnd = tp->max_sndwnd = s->wnd; /* never scaled in a SYN */
+	tp->snd_wl1 = s->seq;
+	tcp_syn_options(tp, s);
+	tcb_hash_insert(tp);
+	tp->state = TCPS_SYN_RECEIVED;
+	STAT_INC(st, tcp_passive_opens);
+	tcp_output(tp); /* the SYN/ACK */
+}
+
+struct tcb *tcp_accept(struct tcb *lp, void *user)
+{
+	struct tcb *tp = TAILQ_FIRST(&lp->acceptq);
+
+	if (lp->state != TCPS_LISTEN || !tp)
+		return NULL;
+	TAILQ_REMOVE(&lp->acceptq, tp, accept_link);
+	lp->qlen--;
+	tp->parent = NULL;
+	tp->user = user;
+	tp->t_flags |= TF_HELD;
+	/* What arrived before accept() is there to read. */
+	tcp_notify(tp, TCP_EV_WRITABLE | ((tp->rcv_len || TCPS_HAVERCVDFIN(tp->state))
+						  ? TCP_EV_READABLE
+						  : 0));
 	return tp;
 }
 
@@ -401,6 +536,20 @@ void tcp_release(struct tcb *tp)
 	tp->t_flags &= ~TF_HELD;
 	tp->user = NULL;
 	tp->events = 0;
+	if (tp->state == TCPS_LISTEN) {
+		/* Closing a listener resets the connections nobody accepted (as Linux). */
+		struct tcb *c, *next;
+
+		for (c = TAILQ_FIRST(&st->tcbs); c; c = next) {
+			next = TAILQ_NEXT(c, all_link);
+			if (c->parent == tp) {
+				tcp_abort(c);
+				tcb_free(c);
+			}
+		}
+		tcb_free(tp);
+		return;
+	}
 	if (tp->state == TCPS_SYN_SENT)
 		tcp_drop(tp, 0);
 	else if (tp->rcv_len > 0 && tp->state != TCPS_CLOSED)

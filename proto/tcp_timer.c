@@ -67,7 +67,9 @@ static void tcp_rexmt_timeout(struct tcb *tp)
 {
 	struct stack *st = tp->st;
 	const struct stack_cfg *c = &st->cfg;
-	unsigned limit = tp->state == TCPS_SYN_SENT ? c->syn_retries : c->data_retries;
+	unsigned limit = tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED
+				 ? c->syn_retries
+				 : c->data_retries;
 
 	if (tp->rxtshift >= limit) {
 		STAT_INC(st, tcp_timeouts);

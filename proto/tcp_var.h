@@ -58,6 +58,7 @@ enum tcps {
 #define TF_TSTMP 0x4000     /* timestamps in use (RFC 7323 3) */
 #define TF_SACK 0x8000      /* SACK in use (RFC 2018) */
 #define TF_RECOVERY 0x10000 /* in fast recovery (RFC 6582 / RFC 6675) */
+#define TF_ACCEPTQ 0x20000  /* on the parent's accept queue */
 
 #define TCP_SACK_MAX 16 /* SACKed ranges remembered by the sender */
 
@@ -87,6 +88,12 @@ struct tcb {
 	TAILQ_ENTRY(tcb) pending_link;
 	struct stack *st;
 	void *user;
+
+	/* Passive open: a listener's queue of established children not yet accepted */
+	struct tcb *parent; /* the listener, until accepted */
+	TAILQ_ENTRY(tcb) accept_link;
+	struct tcb_tailq acceptq;
+	unsigned qlen, backlog; /* children not yet accepted, and their limit */
 	unsigned events; /* TCP_EV_* waiting to be delivered */
 	unsigned t_flags;
 	enum tcps state;
@@ -169,6 +176,9 @@ struct tcb {
 };
 
 /* tcp_subr.c */
+struct tcb *tcb_listener(struct stack *st, uint16_t lport);
+void tcp_listen_input(struct tcb *lp, const struct tcp_seg *s);
+void tcp_syn_options(struct tcb *tp, const struct tcp_seg *s);
 struct tcb *tcb_lookup(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		       uint16_t rport);
 void tcp_set_state(struct tcb *tp, enum tcps state);

@@ -256,6 +256,7 @@ size_t h_write(struct tcb *tp, size_t len, uint32_t off);
 /* Suites, one per module. */
 Suite *csum_suite(void);
 Suite *eth_suite(void);
+Suite *tcp_pair_suite(void);
 Suite *arp_suite(void);
 Suite *ip4_suite(void);
 Suite *icmp_suite(void);
@@ -263,5 +264,7 @@ Suite *tcp_suite(void);
 Suite *tcp_data_suite(void);
 Suite *tcp_timer_suite(void);
 Suite *tcp_close_suite(void);
+Suite *frag_suite(void);
+Suite *icmp_err_suite(void);
 
 #endif /* USTACK_TEST_HARNESS_H */

@@ -122,27 +122,6 @@ START_TEST(not_for_us)
 }
 END_TEST
 
-START_TEST(fragments)
-{
-	struct harness *h = setup();
-	uint8_t f[100];
-	size_t len = ping(f);
-
-	f[14 + 6] = 0x20; /* MF, offset 0: a first fragment */
-	f[14 + 7] = 0;
-	h_ip4_fix_csum(f);
-	expect_drop(h, f, len, STAT_ip_drop_frag);
-	f[14 + 6] = 0x00; /* last fragment, offset 8 * 185 */
-	f[14 + 7] = 185;
-	h_ip4_fix_csum(f);
-	expect_drop(h, f, len, STAT_ip_drop_frag);
-	f[14 + 6] = 0x1f; /* the high bits of the offset */
-	f[14 + 7] = 0;
-	h_ip4_fix_csum(f);
-	expect_drop(h, f, len, STAT_ip_drop_frag);
-}
-END_TEST
-
 START_TEST(bad_source)
 {
 	struct harness *h = setup();
@@ -325,7 +304,6 @@ Suite *ip4_suite(void)
 	tcase_add_test(tc, total_length_beyond_frame);
 	tcase_add_test(tc, bad_header_checksum);
 	tcase_add_test(tc, not_for_us);
-	tcase_add_test(tc, fragments);
 	tcase_add_test(tc, bad_source);
 	tcase_add_test(tc, unknown_protocol);
 	tcase_add_test(tc, header_options);
