@@ -1,6 +1,6 @@
 # ustack - a userspace TCP/IP stack for unmodified Linux programs.
 #
-#   make            build/ustackd, build/libustack.so, build/ustack
+#   make            build/ustackd, build/libustack.so, build/ustack, build/impair
 #   make check      build, then run unit and end-to-end tests, plain and sanitized
 #   make demo       build, set up the lab, fetch and upload through ustack
 #   make asan       the same binaries with address+undefined sanitizers in build/asan
@@ -56,7 +56,7 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-BINS := $(BUILD)/ustackd $(BUILD)/libustack.so $(BUILD)/ustack
+BINS := $(BUILD)/ustackd $(BUILD)/libustack.so $(BUILD)/ustack $(BUILD)/impair
 
 .PHONY: all deps asan check check-unit check-e2e check-asan demo bench clean install format
 .DELETE_ON_ERROR:
@@ -103,6 +103,9 @@ $(BUILD)/libustack.so: $(PRELOAD_OBJ)
 $(BUILD)/ustack: $(BUILD)/tools/ustack.o
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
 
+$(BUILD)/impair: $(BUILD)/tools/impair.o
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
+
 $(BUILD)/tests/unit/run: $(UNIT_OBJ) $(BUILD)/libproto.a
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
@@ -147,4 +150,4 @@ clean:
 	rm -rf build
 
 -include $(PROTO_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
-	$(BUILD)/tools/ustack.d
+	$(BUILD)/tools/ustack.d $(BUILD)/tools/impair.d
