@@ -117,7 +117,7 @@ check-unit: $(BUILD)/tests/unit/run
 
 check-e2e: all
 	@tools/deps test
-	tests/e2e/run $(BUILD)
+	tests/e2e/impair $(BUILD); st=$$?; tests/e2e/run $(BUILD) && exit $$st
 
 check-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 check-unit check-e2e
