@@ -266,5 +266,6 @@ Suite *tcp_timer_suite(void);
 Suite *tcp_close_suite(void);
 Suite *frag_suite(void);
 Suite *icmp_err_suite(void);
+Suite *fuzz_suite(void);
 
 #endif /* USTACK_TEST_HARNESS_H */

@@ -24,6 +24,7 @@ int main(void)
 	srunner_add_suite(sr, tcp_close_suite());
 	srunner_add_suite(sr, frag_suite());
 	srunner_add_suite(sr, icmp_err_suite());
+	srunner_add_suite(sr, fuzz_suite());
 	srunner_add_suite(sr, tcp_pair_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
