@@ -5,6 +5,7 @@
 #   make demo       build, set up the lab, fetch and upload through ustack
 #   make asan       the same binaries with address+undefined sanitizers in build/asan
 #   make bench      1 GiB through ustack and through the kernel, side by side
+#   make fuzz       libFuzzer harness of the packet input path (clang; not in check)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by tools/deps (or, as non-root, the
@@ -136,6 +137,20 @@ demo: all
 bench: all
 	@tools/deps test
 	tools/bench $(BUILD)
+
+# libFuzzer harnesses (clang only; not part of make check), e.g.
+#   make fuzz && build/fuzz/fuzz_input -max_total_time=600 corpus/
+.PHONY: fuzz
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz: $(BUILD)/fuzz/fuzz_input
+
+$(BUILD)/fuzz/fuzz_input: tests/fuzz/fuzz_input.c $(PROTO_SRC) $(wildcard proto/*.h)
+	@command -v $(FUZZ_CC) >/dev/null || \
+		{ echo "make fuzz needs clang with libFuzzer (apt-get install clang)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_input.c $(PROTO_SRC)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)
