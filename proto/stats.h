@@ -85,6 +85,8 @@
 	X(tcp_fast_retransmits, "TCP fast retransmits (recovery entered)")                      \
 	X(tcp_sack_recoveries, "TCP recoveries driven by SACK")                                 \
 	X(tcp_partial_acks, "TCP partial ACKs in recovery")                                     \
+	X(tcp_limited_transmits, "TCP segments sent by limited transmit (RFC 3042)")            \
+	X(tcp_tlp_probes, "TCP tail loss probes sent (RFC 8985)")                               \
 	X(tcp_sack_overflow, "TCP SACK blocks not remembered: scoreboard full")                 \
 	X(tcp_paws_drop, "TCP segments dropped by PAWS (old timestamp)")                        \
 	X(tcp_challenge_acks, "TCP challenge ACKs sent (RFC 5961)")                             \

@@ -405,13 +405,16 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 		tp->snd_head = (tp->snd_head + dacked) % tp->sndbuf_size;
 		tp->snd_len -= dacked;
 		tp->snd_buf_seq += dacked;
-		if (tp->rtt_timing && SEQ_GT(s->ack, tp->rtt_seq)) {
-			/* RFC 7323 4.1: with timestamps the echo also times retransmissions. */
-			uint32_t rtt = (tp->t_flags & TF_TSTMP) && s->ts_ok && s->tsecr
-					       ? tcp_ts_now(tp) - s->tsecr
-					       : (uint32_t)(st->now - tp->rtt_start);
-
-			tcp_rtt_sample(tp, rtt);
+		if ((tp->t_flags & TF_TSTMP) && s->ts_ok && s->tsecr) {
+			/*
+			 * RFC 7323 4.1: the echoed timestamp times every ACK that
+			 * advances, retransmissions included (no Karn ambiguity), so a
+			 * backed-off RTO comes down as soon as data flows again.
+			 */
+			tcp_rtt_sample(tp, tcp_ts_now(tp) - s->tsecr);
+			tp->rtt_timing = 0;
+		} else if (tp->rtt_timing && SEQ_GT(s->ack, tp->rtt_seq)) {
+			tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));
 			tp->rtt_timing = 0;
 		}
 		tp->rxtshift = 0;
@@ -425,6 +428,9 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 			tp->snd_nxt = tp->snd_una;
 		seqset_trim(tp->sacked, &tp->nsacked, tp->snd_una);
 		tcp_loss_ack(tp, acked); /* cwnd growth, or recovery progress */
+		tp->tlp_sent = 0;
+		tp->t_tlp = 0;
+		tcp_tlp_arm(tp);
 		if (dacked)
 			tcp_notify(tp, TCP_EV_WRITABLE);
 		tcp_need_output(tp);

@@ -198,7 +198,9 @@ void tcp_output(struct tcb *tp)
 			if ((tp->t_flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK) &&
 			    tp->nsacked)
 				inflight = tcp_sack_pipe(tp);
-			wnd = tp->cwnd > inflight ? tp->cwnd - inflight : 0;
+			/* RFC 3042 limited transmit: a new segment for each of the first two dupacks. */
+			wnd = tp->cwnd + ((tp->t_flags & TF_RECOVERY) ? 0 : MIN(tp->dupacks, 2u) * tp->mss);
+			wnd = wnd > inflight ? wnd - inflight : 0;
 			usable = MIN(usable, wnd);
 			len = MIN(MIN(avail, usable), maxseg);
 			if (len > 0 && len < maxseg) {
@@ -230,6 +232,8 @@ void tcp_output(struct tcb *tp)
 		if (!len && !(flags & (TH_SYN | TH_FIN)))
 			break; /* a bare ACK goes once */
 		if (SEQ_GT(tp->snd_nxt, tp->snd_max)) {
+			if (len && tp->dupacks && !(tp->t_flags & TF_RECOVERY))
+				STAT_INC(st, tcp_limited_transmits);
 			if (!tp->rtt_timing) {
 				/* RFC 6298 3: time one segment per round trip. */
 				tp->rtt_timing = 1;
@@ -244,6 +248,8 @@ void tcp_output(struct tcb *tp)
 		if (flags & (TH_SYN | TH_FIN))
 			break;
 	}
+	if (!tp->t_tlp)
+		tcp_tlp_arm(tp);
 
 	/*
 	 * Data waits with nothing in flight: behind a zero window (RFC 9293

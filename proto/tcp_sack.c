@@ -189,6 +189,7 @@ static void recovery_enter(struct tcb *tp)
 	tp->ssthresh = tp->cc->ssthresh(tp);
 	tp->recover = tp->snd_max;
 	tp->t_flags |= TF_RECOVERY;
+	tp->t_tlp = 0;
 	tp->rtt_timing = 0; /* Karn */
 	tp->rexmit_nxt = tp->snd_una;
 	if ((tp->t_flags & TF_SACK) && tp->nsacked) {
@@ -254,6 +255,7 @@ void tcp_loss_ack(struct tcb *tp, uint32_t acked)
 void tcp_loss_timeout(struct tcb *tp)
 {
 	tp->t_flags &= ~TF_RECOVERY;
+	tp->t_tlp = 0;
 	tp->nsacked = 0; /* RFC 2018 8: SACKed data may be discarded by the receiver */
 	tp->recover = tp->snd_max; /* RFC 6582 4.2: no fast retransmit for this window */
 	tp->dupacks = 0;

@@ -108,7 +108,7 @@ void tcp_set_state(struct tcb *tp, enum tcps state)
 	tp->state = state;
 	if (state == TCPS_TIME_WAIT) {
 		/* RFC 9293 3.10.7.4: only the 2MSL timer runs in TIME-WAIT. */
-		tp->t_rexmt = tp->t_persist = tp->t_keep = tp->t_delack = 0;
+		tp->t_rexmt = tp->t_persist = tp->t_keep = tp->t_delack = tp->t_tlp = 0;
 		tp->t_2msl = tp->st->now + tp->st->cfg.time_wait_ms;
 	}
 }
@@ -121,7 +121,7 @@ void tcp_drop(struct tcb *tp, int err)
 	}
 	tp->state = TCPS_CLOSED;
 	tcb_unhash(tp);
-	tp->t_rexmt = tp->t_persist = tp->t_delack = tp->t_2msl = tp->t_keep = 0;
+	tp->t_rexmt = tp->t_persist = tp->t_delack = tp->t_2msl = tp->t_keep = tp->t_tlp = 0;
 	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK | TF_NEEDOUT);
 	tcp_notify(tp, TCP_EV_CLOSED);
 }

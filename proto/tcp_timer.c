@@ -62,6 +62,54 @@ void tcp_keep_reset(struct tcb *tp)
 		tp->t_keep = 0;
 }
 
+/*
+ * RFC 8985 7: a tail loss probe.  When the last segments of a flight are
+ * lost, no duplicate ACK comes back and only the RTO (200 ms at least)
+ * would notice.  About two round trips after the last send, with nothing
+ * heard, we send one segment - new data if we may, else the last one again
+ * - so that the peer's SACK tells us what is missing and fast recovery
+ * takes over.  One probe per flight; needs SACK to be of use.
+ */
+void tcp_tlp_arm(struct tcb *tp)
+{
+	uint64_t pto;
+
+	tp->t_tlp = 0;
+	if (!(tp->t_flags & TF_SACK) || (tp->t_flags & TF_RECOVERY) || tp->tlp_sent ||
+	    !TCPS_HAVEESTABLISHED(tp->state) || tp->snd_max == tp->snd_una || !tp->srtt_us ||
+	    tp->rxtshift)
+		return;
+	pto = MAX(2 * (uint64_t)tp->srtt_us / 1000, 10u);
+	if (tp->snd_max - tp->snd_una <= tp->mss)
+		pto += 200; /* one segment out: the peer may be delaying its ACK (WCDelAckT) */
+	if (pto >= tp->rto)
+		return; /* the RTO comes first anyway */
+	tp->t_tlp = tp->st->now + pto;
+}
+
+static void tcp_tlp_fire(struct tcb *tp)
+{
+	uint32_t off = tp->snd_max - tp->snd_buf_seq, outstanding = tp->snd_max - tp->snd_una;
+	uint32_t len = 0;
+
+	tp->tlp_sent = 1;
+	STAT_INC(tp->st, tcp_tlp_probes);
+	if (!(tp->t_flags & TF_SENTFIN) && tp->snd_len > off && tp->snd_wnd > outstanding)
+		len = MIN(MIN(tp->snd_len - off, tp->snd_wnd - outstanding), tcp_maxseg(tp));
+	if (len) {
+		tcp_xmit(tp, tp->snd_max, len, TH_ACK | TH_PSH);
+		tp->snd_max += len;
+		tp->snd_nxt = tp->snd_max;
+	} else {
+		uint32_t data_end = tp->snd_buf_seq + tp->snd_len;
+		uint32_t last = SEQ_MIN(tp->snd_max, data_end);
+
+		tcp_retransmit_at(tp, SEQ_MAX(tp->snd_una, last - MIN(last - tp->snd_una,
+								       tcp_maxseg(tp))));
+	}
+	tcp_rexmt_start(tp);
+}
+
 /* The retransmission timer went off (RFC 6298 5.4-5.7). */
 static void tcp_rexmt_timeout(struct tcb *tp)
 {
@@ -157,6 +205,10 @@ void tcp_timer(struct stack *st)
 			if (tp->state == TCPS_CLOSED)
 				continue;
 		}
+		if (DUE(tp->t_tlp, st->now)) {
+			tp->t_tlp = 0;
+			tcp_tlp_fire(tp);
+		}
 		if (DUE(tp->t_persist, st->now))
 			tcp_persist_timeout(tp);
 		if (DUE(tp->t_keep, st->now)) {
@@ -188,6 +240,7 @@ uint64_t tcp_deadline(const struct stack *st)
 		deadline_min(&d, tp->t_delack);
 		deadline_min(&d, tp->t_2msl);
 		deadline_min(&d, tp->t_keep);
+		deadline_min(&d, tp->t_tlp);
 	}
 	return d;
 }

@@ -165,6 +165,8 @@ struct tcb {
 	uint64_t t_delack;
 	uint64_t t_2msl;    /* TIME_WAIT, or FIN_WAIT_2 of an orphan */
 	uint64_t t_keep;
+	uint64_t t_tlp;	    /* tail loss probe (RFC 8985 7) */
+	int tlp_sent;	    /* a probe is out for this flight */
 
 	/* Keepalive (RFC 1122 4.2.3.6) */
 	uint32_t keepidle, keepintvl, keepcnt; /* seconds, seconds, count */
@@ -216,5 +218,6 @@ void tcp_retransmit_at(struct tcb *tp, uint32_t seq);
 void tcp_rexmt_start(struct tcb *tp);
 void tcp_rtt_sample(struct tcb *tp, uint32_t ms);
 void tcp_keep_reset(struct tcb *tp);
+void tcp_tlp_arm(struct tcb *tp);
 
 #endif /* USTACK_TCP_VAR_H */

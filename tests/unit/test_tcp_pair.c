@@ -284,6 +284,18 @@ static void p_transfer(struct pair *p, uint64_t total, uint64_t limit_ms)
 			(unsigned long long)p->now, (unsigned long long)p->lost,
 			(unsigned long long)p->dups, (unsigned long long)p->reordered,
 			(unsigned long long)p->corrupted);
+	if (getenv("PAIR_VERBOSE"))
+		for (int s = 0; s < 2; s++) {
+			const uint64_t *c = stack_stats(p->e[s].st);
+
+			fprintf(stderr, "  side %d: rto %llu fastrx %llu sackrec %llu partial %llu rexmit %llu dupacks %llu\n", s,
+				(unsigned long long)c[STAT_tcp_rexmit_timeouts],
+				(unsigned long long)c[STAT_tcp_fast_retransmits],
+				(unsigned long long)c[STAT_tcp_sack_recoveries],
+				(unsigned long long)c[STAT_tcp_partial_acks],
+				(unsigned long long)c[STAT_tcp_rexmit_segs],
+				(unsigned long long)c[STAT_tcp_dupacks]);
+		}
 	for (int s = 0; s < 2; s++) {
 		ck_assert_msg(!p->e[s].err, "side %d failed with errno %d", s, p->e[s].err);
 		ck_assert_ptr_nonnull(p->e[s].tp);
