@@ -2,6 +2,7 @@
 /*
  * harness.c - the test stack, frame builders and parsers (see harness.h).
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,57 @@ static uint32_t rd32(const uint8_t *b)
 
 /* ---- the fake stack_io ---- */
 
+/* The slot for a connection's last TSval (added if add), or -1. */
+static int h_ts_slot(struct harness *h, uint32_t raddr, uint16_t lport, uint16_t rport, int add)
+{
+	size_t i;
+
+	for (i = 0; i < h->nts_sent; i++)
+		if (h->ts_sent[i].raddr == raddr && h->ts_sent[i].lport == lport &&
+		    h->ts_sent[i].rport == rport)
+			return (int)i;
+	if (!add)
+		return -1;
+	ck_assert_msg(i < H_MAX_TSCONN, "too many connections with timestamps");
+	h->nts_sent++;
+	h->ts_sent[i].raddr = raddr;
+	h->ts_sent[i].lport = lport;
+	h->ts_sent[i].rport = rport;
+	return (int)i;
+}
+
+/* Remember the TSval of a TCP segment we send, for the peer to echo (lenient: no checks). */
+static void h_note_tsval(struct harness *h, const uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + 14, *th;
+	size_t ihl, off;
+
+	if (len < 14 + 20 + 20 || rd16(f + 12) != 0x0800 || ip[9] != 6)
+		return;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	th = ip + ihl;
+	if (len < 14 + ihl + 20)
+		return;
+	off = (size_t)(th[12] >> 4) * 4;
+	if (len < 14 + ihl + off)
+		return;
+	for (size_t k = 20; k + 1 < off && th[k];) {
+		if (th[k] == 1) {
+			k++;
+			continue;
+		}
+		if (th[k + 1] < 2 || k + th[k + 1] > off)
+			return;
+		if (th[k] == 8 && th[k + 1] == 10) {
+			int i = h_ts_slot(h, rd32(ip + 16), rd16(th), rd16(th + 2), 1);
+
+			h->ts_sent[i].tsval = rd32(th + k + 2);
+			return;
+		}
+		k += th[k + 1];
+	}
+}
+
 static void h_xmit(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct harness *h = ctx;
@@ -58,6 +110,7 @@ static void h_xmit(void *ctx, const uint8_t *frame, size_t len)
 	memcpy(f->data, frame, len);
 	f->len = len;
 	f->at = h->now;
+	h_note_tsval(h, frame, len);
 }
 
 static uint32_t h_rand32(struct harness *h)
@@ -359,11 +412,50 @@ size_t h_build_echo(uint8_t *f, const uint8_t *eth_src, uint32_t src, uint32_t d
 
 size_t h_build_tcp(uint8_t *f, const struct h_tcp *t)
 {
-	uint8_t *th = f + 34;
-	size_t hlen = t->mss ? 24 : 20;
+	uint8_t *th = f + 34, o[40];
+	size_t olen = 0, hlen;
 
+	if (t->mss) {
+		o[olen++] = 2;
+		o[olen++] = 4;
+		be16(o + olen, t->mss);
+		olen += 2;
+	}
+	if (t->ts) {
+		o[olen++] = t->sack_ok ? 4 : 1; /* SACK-permitted fills the TS padding */
+		o[olen++] = t->sack_ok ? 2 : 1;
+		o[olen++] = 8;
+		o[olen++] = 10;
+		be32(o + olen, t->tsval);
+		be32(o + olen + 4, t->tsecr);
+		olen += 8;
+	} else if (t->sack_ok) {
+		o[olen++] = 1;
+		o[olen++] = 1;
+		o[olen++] = 4;
+		o[olen++] = 2;
+	}
+	if ((t->flags & H_SYN) && t->wscale >= 0) {
+		o[olen++] = 1;
+		o[olen++] = 3;
+		o[olen++] = 3;
+		o[olen++] = (uint8_t)t->wscale;
+	}
+	if (t->nsack) {
+		ck_assert_uint_le(t->nsack, H_MAX_SACK);
+		ck_assert_uint_le(olen + 4 + 8 * t->nsack, sizeof(o));
+		o[olen++] = 1;
+		o[olen++] = 1;
+		o[olen++] = 5;
+		o[olen++] = (uint8_t)(2 + 8 * t->nsack);
+		for (unsigned b = 0; b < t->nsack; b++, olen += 8) {
+			be32(o + olen, t->sack[b].start);
+			be32(o + olen + 4, t->sack[b].end);
+		}
+	}
+	hlen = 20 + olen;
 	ck_assert(t->len <= 65535 - 20 - hlen);
-	memset(th, 0, hlen);
+	memset(th, 0, 20);
 	be16(th, t->sport);
 	be16(th + 2, t->dport);
 	be32(th + 4, t->seq);
@@ -371,11 +463,7 @@ size_t h_build_tcp(uint8_t *f, const struct h_tcp *t)
 	th[12] = (uint8_t)((hlen / 4) << 4);
 	th[13] = t->flags;
 	be16(th + 14, t->win);
-	if (t->mss) {
-		th[20] = 2;
-		th[21] = 4;
-		be16(th + 22, t->mss);
-	}
+	memcpy(th + 20, o, olen);
 	if (t->len)
 		memcpy(th + hlen, t->data, t->len);
 	be16(th + 16, h_csum(th, hlen + t->len, h_pseudo(t->src, t->dst, 6, hlen + t->len)));
@@ -482,7 +570,12 @@ void h_tcp(const struct harness *h, size_t i, struct h_seg *s)
 	ck_assert_uint_le(off, l4len);
 	s->flags = th[13];
 	s->win = rd16(th + 14);
+	s->wscale = -1;
+	s->opt = th + 20;
+	s->optlen = off - 20;
 	for (size_t k = 20; k < off;) {
+		size_t olen;
+
 		if (th[k] == 0)
 			break;
 		if (th[k] == 1) {
@@ -490,12 +583,43 @@ void h_tcp(const struct harness *h, size_t i, struct h_seg *s)
 			continue;
 		}
 		ck_assert_uint_lt(k + 1, off);
-		ck_assert_uint_ge(th[k + 1], 2);
-		if (th[k] == 2 && th[k + 1] == 4) {
+		olen = th[k + 1];
+		ck_assert_uint_ge(olen, 2);
+		ck_assert_uint_le(k + olen, off);
+		switch (th[k]) {
+		case 2:
+			ck_assert_uint_eq(olen, 4);
 			s->has_mss = 1;
 			s->mss = rd16(th + k + 2);
+			break;
+		case 3:
+			ck_assert_uint_eq(olen, 3);
+			s->wscale = th[k + 2];
+			break;
+		case 4:
+			ck_assert_uint_eq(olen, 2);
+			s->sack_ok = 1;
+			break;
+		case 5:
+			ck_assert_msg(olen >= 10 && (olen - 2) % 8 == 0 &&
+					      (olen - 2) / 8 <= H_MAX_SACK,
+				      "SACK option of length %zu", olen);
+			s->nsack = (unsigned)(olen - 2) / 8;
+			for (unsigned b = 0; b < s->nsack; b++) {
+				s->sack[b].start = rd32(th + k + 2 + 8 * b);
+				s->sack[b].end = rd32(th + k + 6 + 8 * b);
+			}
+			break;
+		case 8:
+			ck_assert_uint_eq(olen, 10);
+			s->ts = 1;
+			s->tsval = rd32(th + k + 2);
+			s->tsecr = rd32(th + k + 6);
+			break;
+		default:
+			break;
 		}
-		k += th[k + 1];
+		k += olen;
 	}
 	s->data = th + off;
 	s->len = l4len - off;
@@ -560,18 +684,47 @@ void h_conn_init(struct h_conn *c)
 	c->irs = 0x20000000u;
 	c->win = 65535;
 	c->peer_mss = 1460;
+	c->peer_wscale = -1;
+	c->ts_clock = 0x10000000u;
 }
 
-void h_peer_seg(struct harness *h, const struct h_conn *c, uint8_t flags, uint32_t seq,
-		uint32_t ack, uint16_t win, const uint8_t *data, size_t len)
+/* What the peer echoes in TSecr: our last TSval on the connection (0 before any). */
+static uint32_t h_peer_tsecr(struct harness *h, const struct h_conn *c)
+{
+	int i = h_ts_slot(h, c->raddr, c->lport, c->rport, 0);
+
+	if (c->ts_hold)
+		return c->ts_echo;
+	return i < 0 ? 0 : h->ts_sent[i].tsval;
+}
+
+/* h_peer_seg() with a SACK option of nsack blocks. */
+static void h_peer_seg_sack(struct harness *h, const struct h_conn *c, uint8_t flags,
+			    uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *data,
+			    size_t len, unsigned nsack, const struct h_sack *sack)
 {
 	static uint8_t f[H_FRAME_MAX];
 	struct h_tcp t = {
 		.src = c->raddr, .dst = H_OUR_IP, .sport = c->rport, .dport = c->lport,
 		.seq = seq, .ack = ack, .flags = flags, .win = win, .data = data, .len = len,
+		.wscale = -1, .nsack = nsack,
 	};
 
+	if (c->ts) {
+		t.ts = 1;
+		t.tsval = c->ts_clock + (uint32_t)h->now;
+		t.tsecr = h_peer_tsecr(h, c);
+	}
+	ck_assert_uint_le(nsack, H_MAX_SACK);
+	if (nsack)
+		memcpy(t.sack, sack, nsack * sizeof(*sack));
 	h_input(h, f, h_build_tcp(f, &t));
+}
+
+void h_peer_seg(struct harness *h, const struct h_conn *c, uint8_t flags, uint32_t seq,
+		uint32_t ack, uint16_t win, const uint8_t *data, size_t len)
+{
+	h_peer_seg_sack(h, c, flags, seq, ack, win, data, len, 0, NULL);
 }
 
 void h_peer_send(struct harness *h, struct h_conn *c, uint8_t flags, const uint8_t *data,
@@ -590,15 +743,32 @@ void h_peer_ack(struct harness *h, struct h_conn *c, uint32_t ack)
 	h_peer_seg(h, c, H_ACK, c->seq, c->ack, c->win, NULL, 0);
 }
 
+void h_peer_sack(struct harness *h, struct h_conn *c, uint32_t ack, unsigned nblocks, ...)
+{
+	struct h_sack sack[H_MAX_SACK];
+	va_list ap;
+
+	ck_assert_uint_le(nblocks, H_MAX_SACK);
+	va_start(ap, nblocks);
+	for (unsigned b = 0; b < nblocks; b++) {
+		sack[b].start = va_arg(ap, uint32_t);
+		sack[b].end = va_arg(ap, uint32_t);
+	}
+	va_end(ap);
+	c->ack = ack;
+	h_peer_seg_sack(h, c, H_ACK, c->seq, c->ack, c->win, NULL, 0, nblocks, sack);
+}
+
 struct tcb *h_establish(struct harness *h, struct h_conn *c)
 {
 	static uint8_t f[H_FRAME_MAX];
 	struct h_seg s;
 	struct h_tcp t;
-	int err = 0;
+	int err = 0, syn_ts;
 
 	h_clear(h);
 	c->fin_sent = 0;
+	c->ts = 0;
 	c->tp = tcp_connect(h->st, c->raddr, c->rport, c->user, h->now, &err);
 	ck_assert_msg(c->tp != NULL, "tcp_connect failed: %d", err);
 	if (h_narp(h, 1)) {
@@ -618,13 +788,20 @@ struct tcb *h_establish(struct harness *h, struct h_conn *c)
 	ck_assert_uint_eq(s.dport, c->rport);
 	c->lport = s.sport;
 	c->iss = s.seq;
+	syn_ts = s.ts;
 	h_flush(h);
 	h_advance(h, c->rtt_ms); /* the SYN may go again meanwhile */
 	h_clear(h);
 
 	t = (struct h_tcp){ .src = c->raddr, .dst = H_OUR_IP, .sport = c->rport,
 			    .dport = c->lport, .seq = c->irs, .ack = c->iss + 1,
-			    .flags = H_SYN | H_ACK, .win = c->win, .mss = c->peer_mss };
+			    .flags = H_SYN | H_ACK, .win = c->win, .mss = c->peer_mss,
+			    .wscale = c->peer_wscale, .sack_ok = c->peer_sack, .ts = c->peer_ts };
+	if (c->peer_ts) {
+		t.tsval = c->ts_clock + (uint32_t)h->now;
+		t.tsecr = h_peer_tsecr(h, c);
+	}
+	c->ts = c->peer_ts && syn_ts;
 	h_input(h, f, h_build_tcp(f, &t));
 	c->seq = c->irs + 1;
 	c->ack = c->iss + 1;
@@ -634,6 +811,9 @@ struct tcb *h_establish(struct harness *h, struct h_conn *c)
 	ck_assert_uint_eq(s.flags, H_ACK);
 	ck_assert_uint_eq(s.seq, c->iss + 1);
 	ck_assert_uint_eq(s.ack, c->irs + 1);
+	ck_assert_int_eq(s.ts, c->ts); /* RFC 7323 3.2: only when both SYNs had it */
+	if (c->ts)
+		ck_assert_uint_eq(s.tsecr, t.tsval);
 	ck_assert_int_eq(tcp_state(c->tp), 1); /* TCP_ESTABLISHED */
 	ck_assert_uint_eq(h_events(h, c->tp), TCP_EV_CONNECTED);
 	h_clear(h);

@@ -30,6 +30,7 @@
 #define H_MAX_FRAMES 1024
 #define H_MAX_EVENTS 1024
 #define H_MAX_RAND 256
+#define H_MAX_TSCONN 16
 #define H_FRAME_MAX (14 + 65535)
 
 /* The test network: 10.0.0.0/24; we are .1, the peer .2, the gateway .254. */
@@ -91,6 +92,14 @@ struct harness {
 	uint32_t rnd_force[16];		/* handed out first, in order */
 	size_t nforce, iforce;
 
+	/* The TSval of the last segment we sent, per connection: what the peer echoes. */
+	struct {
+		uint32_t raddr;
+		uint16_t lport, rport;
+		uint32_t tsval;
+	} ts_sent[H_MAX_TSCONN];
+	size_t nts_sent;
+
 	/* Called from the tcp_event callback after recording, if set. */
 	void (*on_event)(struct harness *h, struct tcb *tp, unsigned events);
 	void *priv;
@@ -139,6 +148,12 @@ void h_ip4_fix_csum(uint8_t *f);
 size_t h_build_echo(uint8_t *f, const uint8_t *eth_src, uint32_t src, uint32_t dst, uint16_t id,
 		    uint16_t seq, const uint8_t *data, size_t len);
 
+#define H_MAX_SACK 4 /* blocks in one SACK option */
+
+struct h_sack {
+	uint32_t start, end; /* [start, end) */
+};
+
 struct h_tcp {
 	uint32_t src, dst;
 	uint16_t sport, dport;
@@ -146,10 +161,25 @@ struct h_tcp {
 	uint8_t flags;
 	uint16_t win;
 	uint16_t mss; /* MSS option if non-zero */
+	/*
+	 * Window scale option with this shift on a SYN, -1 none.  Only SYNs
+	 * carry it, so a zero-initialised h_tcp is option-free except for a
+	 * SYN, which then offers shift 0: set -1 there.
+	 */
+	int wscale;
+	int sack_ok; /* SACK-permitted option */
+	int ts;	     /* timestamps option with tsval and tsecr */
+	uint32_t tsval, tsecr;
+	unsigned nsack; /* SACK option with these blocks (at most 3 with ts) */
+	struct h_sack sack[H_MAX_SACK];
 	const uint8_t *data;
 	size_t len;
 };
-/* Ethernet (from the peer's MAC) + IPv4 + TCP with a correct checksum. */
+/*
+ * Ethernet (from the peer's MAC) + IPv4 + TCP with a correct checksum.
+ * Options in Linux's order: MSS, SACK-permitted, timestamps, window scale
+ * (NOP-padded like Linux's), then SACK blocks.
+ */
 size_t h_build_tcp(uint8_t *f, const struct h_tcp *t);
 
 /* Feed the ARP reply that teaches the stack ip is at mac (and forget frames sent). */
@@ -173,6 +203,14 @@ struct h_seg {
 	uint16_t win;
 	int has_mss;
 	uint16_t mss;
+	int wscale;  /* window scale option, -1 none */
+	int sack_ok; /* SACK-permitted option */
+	int ts;	     /* timestamps option: tsval, tsecr */
+	uint32_t tsval, tsecr;
+	unsigned nsack; /* SACK blocks, in the order sent */
+	struct h_sack sack[H_MAX_SACK];
+	const uint8_t *opt; /* the raw options, optlen bytes (header length - 20) */
+	size_t optlen;
 	const uint8_t *data;
 	size_t len;
 };
@@ -221,9 +259,27 @@ struct h_conn {
 	uint32_t rtt_ms;   /* delay between our SYN and the SYN/ACK */
 	int fin_sent;	   /* the peer has sent its FIN (h_peer_send) */
 	void *user;
+
+	/* Options the peer offers on its SYN/ACK (RFC 7323, RFC 2018); default none. */
+	int peer_wscale; /* window scale shift, -1 none; c->win is the raw field */
+	int peer_ts;	 /* timestamps */
+	int peer_sack;	 /* SACK-permitted */
+	/*
+	 * Timestamps, once negotiated (ts, set by h_establish): every segment
+	 * from the peer carries TSval = ts_clock + now and TSecr = the TSval
+	 * of the last segment we sent on this connection, or ts_echo if the
+	 * test sets ts_hold.
+	 */
+	int ts;
+	uint32_t ts_clock;
+	uint32_t ts_echo;
+	int ts_hold;
 };
 
-/* Defaults: peer 10.0.0.2:80, ISN 0x20000000, MSS 1460, window 65535, RTT 0. */
+/*
+ * Defaults: peer 10.0.0.2:80, ISN 0x20000000, MSS 1460, window 65535, RTT 0,
+ * no other options (peer clock 0x10000000 if timestamps are turned on).
+ */
 void h_conn_init(struct h_conn *c);
 /*
  * Active open to the peer and complete the handshake: tcp_connect, answer
@@ -231,7 +287,7 @@ void h_conn_init(struct h_conn *c);
  * check the ACK, ESTABLISHED and TCP_EV_CONNECTED; then h_clear().
  */
 struct tcb *h_establish(struct harness *h, struct h_conn *c);
-/* A segment from the peer with explicit fields (ports from c). */
+/* A segment from the peer with explicit fields (ports from c; timestamps if c->ts). */
 void h_peer_seg(struct harness *h, const struct h_conn *c, uint8_t flags, uint32_t seq,
 		uint32_t ack, uint16_t win, const uint8_t *data, size_t len);
 /* The peer sends flags (ACK added) + data at c->seq/c->ack/c->win; c->seq advances. */
@@ -239,6 +295,11 @@ void h_peer_send(struct harness *h, struct h_conn *c, uint8_t flags, const uint8
 		 size_t len);
 /* The peer acknowledges up to ack (c->ack = ack) with its window c->win. */
 void h_peer_ack(struct harness *h, struct h_conn *c, uint32_t ack);
+/*
+ * The same with a SACK option of nblocks blocks, given as nblocks pairs of
+ * uint32_t start, end (RFC 2018 3: [start, end)), in the order to send.
+ */
+void h_peer_sack(struct harness *h, struct h_conn *c, uint32_t ack, unsigned nblocks, ...);
 
 /*
  * Release c->tp and finish the connection as a well-behaved peer would (ACK
