@@ -328,5 +328,6 @@ Suite *tcp_close_suite(void);
 Suite *frag_suite(void);
 Suite *icmp_err_suite(void);
 Suite *fuzz_suite(void);
+Suite *tcp_opts_suite(void);
 
 #endif /* USTACK_TEST_HARNESS_H */
