@@ -26,10 +26,18 @@ uint32_t tcp_ts_now(const struct tcb *tp)
 	return (uint32_t)tp->st->now + tp->ts_offset; /* 1 ms per tick (RFC 7323 5.4) */
 }
 
-/* Most data one segment may carry: the peer's MSS less the options we always send. */
+/*
+ * Most data one segment may carry: the peer's MSS less the options it will
+ * carry, the timestamp and the SACK blocks while we hold out-of-order data
+ * (RFC 9293 3.7.1, RFC 6691: the MSS counts no TCP options).
+ */
 uint32_t tcp_maxseg(const struct tcb *tp)
 {
-	return tp->mss - ((tp->t_flags & TF_TSTMP) ? TCPOLEN_TSTAMP_APPA : 0);
+	uint8_t sack[TCP_MAXOLEN];
+	size_t olen = (tp->t_flags & TF_TSTMP) ? TCPOLEN_TSTAMP_APPA : 0;
+
+	olen += tcp_sack_blocks(tp, sack, TCP_MAXOLEN - olen);
+	return tp->mss - (uint32_t)olen;
 }
 
 uint32_t tcp_rcv_window(struct tcb *tp)

@@ -674,6 +674,39 @@ START_TEST(sack_four_blocks_without_ts)
 }
 END_TEST
 
+/* The SACK blocks on our data segments come out of its payload: the segment stays within MSS. */
+START_TEST(sack_blocks_fit_mss)
+{
+	for (int ts = 0; ts <= 1; ts++) {
+		struct harness *h;
+		struct h_conn c;
+		struct h_seg s;
+
+		h_conn_init(&c);
+		c.peer_sack = 1;
+		c.peer_ts = ts;
+		h = est(&c, NULL);
+		for (uint32_t k = 1; k <= 4; k++)
+			ooo_ack(h, &c, 200 * k, 100, &s);
+		h_clear(h);
+		h_write(c.tp, 3000, 0);
+		h_flush(h);
+		ck_assert_uint_ge(h_ntcp(h), 2);
+		h_tcp(h, 0, &s);
+		ck_assert_uint_eq(s.nsack, ts ? 3 : 4);
+		ck_assert_uint_eq(s.optlen + s.len, 1460);
+		ck_assert_uint_eq(s.ip_len, 1500);
+		ack_all(h, &c);
+		for (uint32_t k = 0; k < 4; k++)
+			peer_data_at(h, &c, 200 * k + 100 * (k > 0), k ? 100 : 200);
+		c.seq += 900;
+		h_flush(h);
+		read_check(h, &c, 900, 0);
+		h_finish(h, &c);
+	}
+}
+END_TEST
+
 /* ---- SACK, the sender: scoreboard and RFC 6675 recovery ---- */
 
 /* RFC 2018 / RFC 6675: blocks count only within (SND.UNA, SND.MAX]. */
@@ -1006,6 +1039,7 @@ Suite *tcp_opts_suite(void)
 	tcase_add_test(o, paws_idle_24_days);
 	tcase_add_test(o, sack_blocks_newest_first);
 	tcase_add_test(o, sack_four_blocks_without_ts);
+	tcase_add_test(o, sack_blocks_fit_mss);
 	suite_add_tcase(s, o);
 	tcase_add_test(r, sack_scoreboard_bounds);
 	tcase_add_test(r, newreno_recovery);
