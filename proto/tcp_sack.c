@@ -8,7 +8,8 @@
  * receiver the out-of-order data it holds (reported in SACK blocks), the
  * sender what the peer reported holding (the scoreboard).  A sender enters
  * recovery on the third duplicate ACK, or, with SACK, as soon as more than
- * three segments' worth above SND.UNA are SACKed (RFC 6675 IsLost()).
+ * DupThresh - 1 = two segments' worth above SND.UNA are SACKed (RFC 6675
+ * IsLost()).
  *
  * Without SACK it is NewReno: retransmit the first unacknowledged segment,
  * inflate cwnd by one segment per duplicate ACK so new data keeps the ACK
@@ -193,8 +194,15 @@ static void recovery_enter(struct tcb *tp)
 	tp->rtt_timing = 0; /* Karn */
 	tp->rexmit_nxt = tp->snd_una;
 	if ((tp->t_flags & TF_SACK) && tp->nsacked) {
+		uint32_t hs, he;
+
 		STAT_INC(st, tcp_sack_recoveries);
 		tp->cwnd = tp->ssthresh; /* RFC 6675 5 (4.2) */
+		/* (4.3): the first hole goes now, whatever pipe says; then (4.5) on to (C) */
+		if (sack_next_hole(tp, tp->snd_una, &hs, &he) == 0) {
+			tcp_retransmit_at(tp, hs);
+			tp->rexmit_nxt = hs + MIN(he - hs, tcp_maxseg(tp));
+		}
 		tcp_need_output(tp);
 	} else {
 		/* RFC 6582 3.2 step 2-3 */

@@ -746,6 +746,105 @@ START_TEST(sack_scoreboard_bounds)
 }
 END_TEST
 
+/* RFC 6675 IsLost(): more than 2 * SMSS SACKed above SND.UNA starts recovery before 3 dupacks. */
+START_TEST(sack_recovery_before_three_dupacks)
+{
+	struct harness *h;
+	struct h_conn c;
+	struct tcp_stat ts;
+
+	h = est_sack(&c, 1, 0);
+	h_write(c.tp, 10000, 0);
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 10);
+	h_clear(h);
+	h_peer_sack(h, &c, S(&c, 0), 1, S(&c, 1), S(&c, 3)); /* 2 * SMSS: not yet */
+	h_flush(h);
+	ck_assert_uint_eq(h->nsent, 0);
+	ck_assert_uint_eq(h_stat(h, STAT_tcp_fast_retransmits), 0);
+	h_peer_sack(h, &c, S(&c, 0), 1, S(&c, 1), S(&c, 4)); /* the second dupack */
+	h_flush(h);
+	ck_assert_uint_eq(h_stat(h, STAT_tcp_fast_retransmits), 1);
+	ck_assert_uint_eq(h_stat(h, STAT_tcp_sack_recoveries), 1);
+	/* RFC 6675 5 (4.3): the first hole goes at once */
+	ck_assert_uint_eq(h_ntcp(h), 1);
+	check_data(h, 0, &c, 0, 1000);
+	/* (4.2): cwnd = ssthresh = FlightSize / 2 */
+	ts = stat_of(c.tp);
+	ck_assert_uint_eq(ts.ssthresh, 5000);
+	ck_assert_uint_eq(ts.cwnd, 5000);
+	ack_all(h, &c);
+	h_finish(h, &c);
+}
+END_TEST
+
+/* Holes first, each once, while cwnd > pipe; then new data; a full ACK ends it. */
+START_TEST(sack_recovery_holes_then_new_data)
+{
+	struct harness *h;
+	struct h_conn c;
+	struct tcp_stat ts;
+
+	h = est_sack(&c, 1, 0);
+	h_write(c.tp, 10000, 0);
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 10);
+	h_clear(h);
+	/* segments 0 and 2 are lost */
+	h_peer_sack(h, &c, S(&c, 0), 1, S(&c, 1), S(&c, 2));
+	h_peer_sack(h, &c, S(&c, 0), 2, S(&c, 3), S(&c, 4), S(&c, 1), S(&c, 2));
+	h_flush(h);
+	ck_assert_uint_eq(h->nsent, 0);
+	h_peer_sack(h, &c, S(&c, 0), 2, S(&c, 3), S(&c, 5), S(&c, 1), S(&c, 2));
+	h_flush(h);
+	/* third dupack, 3 SACKed: recovery, segment 0 at once; pipe = 10 - 3 - 1 (hole 2) = 6 */
+	ck_assert_uint_eq(h_ntcp(h), 1);
+	check_data(h, 0, &c, 0, 1000);
+	ts = stat_of(c.tp);
+	ck_assert_uint_eq(ts.cwnd, 5000);
+	ck_assert_uint_eq(ts.ssthresh, 5000);
+	h_write(c.tp, 10000, 10000);
+	/* pipe 5: cwnd is not above it */
+	h_peer_sack(h, &c, S(&c, 0), 2, S(&c, 3), S(&c, 6), S(&c, 1), S(&c, 2));
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 1);
+	/* pipe 4: the next hole */
+	h_peer_sack(h, &c, S(&c, 0), 2, S(&c, 3), S(&c, 7), S(&c, 1), S(&c, 2));
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 2);
+	check_data(h, 1, &c, 2, 1000);
+	/* no hole left: new data, one segment per segment that left the network */
+	h_peer_sack(h, &c, S(&c, 0), 2, S(&c, 3), S(&c, 8), S(&c, 1), S(&c, 2));
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 3);
+	check_data(h, 2, &c, 10, 1000);
+	h_peer_sack(h, &c, S(&c, 0), 2, S(&c, 3), S(&c, 9), S(&c, 1), S(&c, 2));
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 4);
+	check_data(h, 3, &c, 11, 1000);
+	/* a partial ACK (segment 0 arrived): hole 2 is not sent again */
+	h_peer_sack(h, &c, S(&c, 2), 1, S(&c, 3), S(&c, 10));
+	h_flush(h);
+	for (size_t i = 4; i < h_ntcp(h); i++) {
+		struct h_seg s;
+
+		h_tcp(h, i, &s);
+		ck_assert_msg(SEQ_GEQ(s.seq, S(&c, 12)), "frame %zu resends old data", i);
+	}
+	ck_assert_uint_eq(h_stat(h, STAT_tcp_rexmit_segs), 2);
+	ck_assert_uint_eq(h_stat(h, STAT_tcp_fast_retransmits), 1);
+	/* the full ACK: cwnd = min(ssthresh, FlightSize + SMSS) (RFC 6582 3.2 step 3) */
+	ts = stat_of(c.tp);
+	h_peer_ack(h, &c, S(&c, 11));
+	ck_assert(!(c.tp->t_flags & TF_RECOVERY));
+	ck_assert_uint_eq(stat_of(c.tp).cwnd, MIN(5000u, ts.snd_nxt - S(&c, 11) + 1000u));
+	ck_assert_uint_lt(stat_of(c.tp).cwnd, 5000u);
+	h_flush(h);
+	ack_all(h, &c);
+	h_finish(h, &c);
+}
+END_TEST
+
 /* ---- NewReno without SACK (RFC 5681 3.2, RFC 6582) ---- */
 
 START_TEST(newreno_recovery)
@@ -1042,6 +1141,8 @@ Suite *tcp_opts_suite(void)
 	tcase_add_test(o, sack_blocks_fit_mss);
 	suite_add_tcase(s, o);
 	tcase_add_test(r, sack_scoreboard_bounds);
+	tcase_add_test(r, sack_recovery_before_three_dupacks);
+	tcase_add_test(r, sack_recovery_holes_then_new_data);
 	tcase_add_test(r, newreno_recovery);
 	tcase_add_test(r, rto_ends_recovery);
 	suite_add_tcase(s, r);
