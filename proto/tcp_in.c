@@ -207,6 +207,21 @@ void tcp_syn_options(struct tcb *tp, const struct tcp_seg *s)
 		tp->t_flags |= TF_SACK;
 }
 
+/*
+ * RFC 7323 4.1: the RTT the segment's TSecr measures.  Returns 0 if it
+ * echoes nothing usable: no timestamp, or a time we have not reached yet
+ * (a broken peer), which would otherwise make a sample of some 49 days.
+ */
+static int tcp_ts_rtt(const struct tcb *tp, const struct tcp_seg *s, uint32_t *ms)
+{
+	uint32_t d = tcp_ts_now(tp) - s->tsecr;
+
+	if (!(tp->t_flags & TF_TSTMP) || !s->ts_ok || !s->tsecr || (int32_t)d < 0)
+		return 0;
+	*ms = d;
+	return 1;
+}
+
 /* Initial window (RFC 6928), or one segment if the SYN had to be retransmitted (RFC 5681 3.1). */
 static uint32_t tcp_initial_window(const struct tcb *tp)
 {
@@ -219,6 +234,7 @@ static uint32_t tcp_initial_window(const struct tcb *tp)
 static int tcp_in_syn_sent(struct tcb *tp, struct tcp_seg *s)
 {
 	struct stack *st = tp->st;
+	uint32_t rtt;
 
 	if (s->flags & TH_ACK) {
 		if (SEQ_LEQ(s->ack, tp->iss) || SEQ_GT(s->ack, tp->snd_max)) {
@@ -276,8 +292,8 @@ static int tcp_in_syn_sent(struct tcb *tp, struct tcp_seg *s)
 	tp->snd_wl2 = s->ack;
 	if (tp->rtt_timing && tp->rxtshift == 0)
 		tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));
-	else if ((tp->t_flags & TF_TSTMP) && s->tsecr) /* RFC 7323 4.1: the echo times it */
-		tcp_rtt_sample(tp, tcp_ts_now(tp) - s->tsecr);
+	else if (tcp_ts_rtt(tp, s, &rtt)) /* RFC 7323 4.1: the echo times it */
+		tcp_rtt_sample(tp, rtt);
 	else if (tp->rto < 3000) /* RFC 6298 5.7: the SYN went again, no sample: 3 s */
 		tp->rto = MIN(3000u, st->cfg.rto_max_ms);
 	tp->rtt_timing = 0;
@@ -378,7 +394,7 @@ static int tcp_in_synrcvd(struct tcb *tp, const struct tcp_seg *s)
 static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 {
 	struct stack *st = tp->st;
-	uint32_t wnd = (uint32_t)s->wnd << tp->snd_scale;
+	uint32_t wnd = (uint32_t)s->wnd << tp->snd_scale, rtt;
 	int new_sack;
 
 	if (SEQ_GT(s->ack, tp->snd_max)) {
@@ -405,13 +421,13 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 		tp->snd_head = (tp->snd_head + dacked) % tp->sndbuf_size;
 		tp->snd_len -= dacked;
 		tp->snd_buf_seq += dacked;
-		if ((tp->t_flags & TF_TSTMP) && s->ts_ok && s->tsecr) {
+		if (tcp_ts_rtt(tp, s, &rtt)) {
 			/*
 			 * RFC 7323 4.1: the echoed timestamp times every ACK that
 			 * advances, retransmissions included (no Karn ambiguity), so a
 			 * backed-off RTO comes down as soon as data flows again.
 			 */
-			tcp_rtt_sample(tp, tcp_ts_now(tp) - s->tsecr);
+			tcp_rtt_sample(tp, rtt);
 			tp->rtt_timing = 0;
 		} else if (tp->rtt_timing && SEQ_GT(s->ack, tp->rtt_seq)) {
 			tcp_rtt_sample(tp, (uint32_t)(st->now - tp->rtt_start));

@@ -466,6 +466,34 @@ START_TEST(ts_rtt_retransmitted_syn)
 }
 END_TEST
 
+/* An echo of a time we have not reached yet is no RTT sample. */
+START_TEST(ts_rtt_echo_from_future)
+{
+	struct harness *h;
+	struct h_conn c;
+	struct tcp_stat ts, ts0;
+	struct h_seg s;
+
+	h_conn_init(&c);
+	c.peer_ts = 1;
+	c.rtt_ms = 10;
+	h = est(&c, NULL);
+	ts0 = stat_of(c.tp);
+	h_write(c.tp, 1000, 0);
+	h_flush(h);
+	h_tcp(h, 0, &s);
+	h_advance(h, 40);
+	c.ts_hold = 1;
+	c.ts_echo = s.tsval + 1000;
+	h_peer_ack(h, &c, c.iss + 1 + 1000);
+	c.ts_hold = 0;
+	ts = stat_of(c.tp);
+	ck_assert_uint_le(ts.srtt_us, 100000);
+	ck_assert_uint_le(ts.rto_ms, ts0.rto_ms);
+	h_finish(h, &c);
+}
+END_TEST
+
 /* RFC 7323 5.3: an older TSval marks an old duplicate: dropped, answered with an ACK. */
 START_TEST(paws_drops_old_tsval)
 {
@@ -1133,6 +1161,7 @@ Suite *tcp_opts_suite(void)
 	tcase_add_test(o, ts_recent_in_order_only);
 	tcase_add_test(o, ts_rtt_from_echo);
 	tcase_add_test(o, ts_rtt_retransmitted_syn);
+	tcase_add_test(o, ts_rtt_echo_from_future);
 	tcase_add_test(o, paws_drops_old_tsval);
 	tcase_add_test(o, paws_not_for_rst);
 	tcase_add_test(o, paws_idle_24_days);
