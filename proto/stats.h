@@ -77,6 +77,7 @@
 	X(tcp_active_opens, "TCP active opens")                                                 \
 	X(tcp_passive_opens, "TCP passive opens (SYN to a listener)")                           \
 	X(tcp_listen_overflow, "TCP SYNs dropped: listener backlog full")                       \
+	X(tcp_tw_reused, "TCP TIME-WAIT connections ended early by a new SYN (RFC 6191)")       \
 	X(tcp_estab, "TCP connections established")                                             \
 	X(tcp_conn_failed, "TCP connection attempts failed")                                    \
 	X(tcp_rexmit_timeouts, "TCP retransmission timeouts")                                   \

@@ -583,6 +583,16 @@ static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
 	}
 }
 
+/* RFC 6191 4.2: may this SYN open a new incarnation of tp, which is in TIME-WAIT? */
+static int tcp_tw_reuse(const struct tcb *tp, const struct tcp_seg *s)
+{
+	if (!tcb_listener(tp->st, tp->lport))
+		return 0;
+	if ((tp->t_flags & TF_TSTMP) && s->ts_ok)
+		return (int32_t)(s->tsval - tp->ts_recent) > 0;
+	return SEQ_GT(s->seq, tp->rcv_nxt);
+}
+
 void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii, unsigned flags)
 {
 	struct tcp_seg s;
@@ -641,6 +651,21 @@ void tcp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii,
 		/* Simultaneous open: its SYN/ACK.  The SYN is old news, the ACK is not. */
 		s.flags &= (uint8_t)~TH_SYN;
 		s.seq++;
+	}
+	if ((s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN && tp->state == TCPS_TIME_WAIT &&
+	    tcp_tw_reuse(tp, &s)) {
+		/*
+		 * RFC 9293 3.10.7.4 / RFC 6191: a new SYN for the same 4-tuple may
+		 * end TIME-WAIT early when it cannot be mistaken for the old
+		 * connection: its timestamp is newer, or (without timestamps) its
+		 * sequence number is beyond the old one.  The listener takes it.
+		 */
+		struct tcb *lp = tcb_listener(st, s.dport);
+
+		STAT_INC(st, tcp_tw_reused);
+		tcp_drop(tp, 0);
+		tcp_listen_input(lp, &s);
+		return;
 	}
 	/* RFC 5961 4.2: a SYN on a synchronized connection only draws a challenge ACK. */
 	if (s.flags & TH_SYN) {

@@ -200,7 +200,7 @@ void tcp_free_all(struct stack *st)
  * stack's random key.  New connections on the same 4-tuple get increasing
  * ISNs, and an off-path attacker cannot guess any of them.
  */
-static uint32_t tcp_isn(const struct stack *st, const struct tcb *tp)
+static uint64_t tcp_tuple_hash(const struct stack *st, const struct tcb *tp)
 {
 	uint8_t tuple[12];
 
@@ -208,7 +208,12 @@ static uint32_t tcp_isn(const struct stack *st, const struct tcb *tp)
 	put_be16(tuple + 4, tp->lport);
 	put_be32(tuple + 6, tp->raddr);
 	put_be16(tuple + 10, tp->rport);
-	return (uint32_t)(st->now * 250) + (uint32_t)siphash24(st->isn_key, tuple, sizeof(tuple));
+	return siphash24(st->isn_key, tuple, sizeof(tuple));
+}
+
+static uint32_t tcp_isn(const struct stack *st, const struct tcb *tp)
+{
+	return (uint32_t)(st->now * 250) + (uint32_t)tcp_tuple_hash(st, tp);
 }
 
 /* A free local port for the remote end, starting at a random point; 0 if none. */
@@ -266,7 +271,13 @@ static struct tcb *tcb_alloc(struct stack *st, uint16_t lport, uint32_t raddr, u
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->recover = tp->iss;
 	tp->cc = &tcp_cc_newreno;
-	st->io.random(st->io.ctx, &tp->ts_offset, sizeof(tp->ts_offset));
+	/*
+	 * RFC 7323 5.4/7.1: a timestamp offset no one else can guess, but the
+	 * same for every incarnation of this 4-tuple, so that PAWS and RFC 6191
+	 * TIME-WAIT reuse can compare timestamps across connections (Linux
+	 * derives its offset from a keyed hash the same way).
+	 */
+	tp->ts_offset = (uint32_t)(tcp_tuple_hash(st, tp) >> 32);
 	/* The smallest window shift that lets us advertise the whole buffer (RFC 7323 2.3). */
 	while (tp->request_r_scale < TCP_MAX_WINSHIFT &&
 	       (st->cfg.rcvbuf >> tp->request_r_scale) > TCP_MAXWIN)

@@ -42,6 +42,7 @@ struct pend {
 	uint64_t sent, rcvd; /* pattern bytes */
 	uint64_t total;	    /* to send */
 	int shut, eof, err;
+	int close_after_eof; /* close only once the peer has closed */
 };
 
 struct pair {
@@ -141,7 +142,7 @@ static void p_pump(struct pend *e)
 		e->sent += k;
 	}
 	/* Like an application, close only once connected (CLOSE in SYN-SENT deletes the TCB). */
-	if (e->sent == e->total && !e->shut &&
+	if (e->sent == e->total && !e->shut && (!e->close_after_eof || e->eof) &&
 	    (tcp_state(e->tp) == H_ESTABLISHED || tcp_state(e->tp) == H_CLOSE_WAIT)) {
 		tcp_shutdown(e->tp);
 		e->shut = 1;
@@ -218,6 +219,11 @@ static int p_done(const struct pair *p)
 static int p_empty(const struct pair *p)
 {
 	return stack_tcb_count(p->e[0].st) + stack_tcb_count(p->e[1].st) == 0;
+}
+
+static int a_empty(const struct pair *p)
+{
+	return stack_tcb_count(p->e[0].st) == 0;
 }
 
 /* Run until done(p) or limit_ms of virtual time passed; returns the time. */
@@ -398,6 +404,43 @@ START_TEST(simultaneous_open)
 }
 END_TEST
 
+/* RFC 6191: a new SYN with a newer timestamp ends the server's TIME-WAIT at once. */
+START_TEST(time_wait_reuse)
+{
+	struct pair *p = p_new(21);
+	int err = 0;
+	struct tcb *c;
+	uint64_t t0;
+
+	p->e[1].lp = tcp_listen(p->e[1].st, 80, 4, &p->e[1], &err);
+	ck_assert_ptr_nonnull(p->e[1].lp);
+	p->e[1].total = 10000;	       /* the server sends, then closes first */
+	p->e[0].close_after_eof = 1; /* the client closes after it */
+	p->e[0].tp = tcp_connect_port(p->e[0].st, 40000, H_PEER_IP, 80, &p->e[0], 0, &err);
+	ck_assert_ptr_nonnull(p->e[0].tp);
+	p_run(p, 10000);
+	ck_assert_uint_eq(p->e[0].rcvd, 10000);
+	ck_assert_int_eq(tcp_state(p->e[1].tp), H_TIME_WAIT);
+	tcp_release(p->e[0].tp);
+	tcp_release(p->e[1].tp);
+	p->e[0].tp = p->e[1].tp = NULL;
+	p_run_until(p, p->now + 1000, a_empty); /* the client's LAST-ACK ends */
+	ck_assert_uint_eq(stack_tcb_count(p->e[0].st), 0);
+	ck_assert_uint_eq(stack_tcb_count(p->e[1].st), 2); /* listener + TIME-WAIT */
+	p->now += 100; /* well inside the 2 s TIME-WAIT */
+	t0 = p->now;
+	c = tcp_connect_port(p->e[0].st, 40000, H_PEER_IP, 80, NULL, p->now, &err);
+	ck_assert_ptr_nonnull(c);
+	p_run_until(p, p->now + 500, p_empty); /* not empty: just run 500 ms */
+	ck_assert_int_eq(tcp_state(c), H_ESTABLISHED);
+	ck_assert_uint_eq(stack_stats(p->e[1].st)[STAT_tcp_tw_reused], 1);
+	ck_assert_uint_lt(p->now - t0, 1000); /* no SYN retransmission was needed */
+	ck_assert_ptr_nonnull(p->e[1].tp); /* accepted by p_event from the listener's READABLE */
+	ck_assert_int_eq(tcp_state(p->e[1].tp), H_ESTABLISHED);
+	p_free(p);
+}
+END_TEST
+
 /* A SYN beyond the backlog is dropped; the client's retransmission gets in once there is room. */
 START_TEST(listen_backlog)
 {
@@ -446,6 +489,7 @@ Suite *tcp_pair_suite(void)
 	tcase_add_loop_test(tc, impaired_link, 0, (int)(sizeof(profiles) / sizeof(profiles[0])));
 	tcase_add_test(tc, simultaneous_open);
 	tcase_add_test(tc, listen_backlog);
+	tcase_add_test(tc, time_wait_reuse);
 	suite_add_tcase(s, tc);
 	return s;
 }
