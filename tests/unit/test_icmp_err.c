@@ -119,6 +119,49 @@ START_TEST(hard_in_syn_sent)
 }
 END_TEST
 
+/*
+ * A passive open's child in SYN-RECEIVED: an error quoting our SYN/ACK
+ * (its ISS) removes it quietly, as Linux drops a request sock; the
+ * listener lives on and the next SYN is answered.
+ */
+START_TEST(hard_in_syn_received)
+{
+	struct harness *h = h_new(NULL);
+	static uint8_t f[200];
+	struct h_tcp t = { .src = H_PEER_IP, .dst = H_OUR_IP, .sport = 5555, .dport = 80,
+			   .seq = 0x1000, .flags = H_SYN, .win = 65535, .mss = 1460 };
+	struct tcb *lp;
+	struct h_seg s;
+	int err = 0;
+
+	h_learn(h, H_PEER_IP, h_peer_mac);
+	lp = tcp_listen(h->st, 80, 4, NULL, &err);
+	ck_assert_ptr_nonnull(lp);
+	h_input(h, f, h_build_tcp(f, &t));
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 1);
+	h_tcp(h, 0, &s);
+	ck_assert_uint_eq(s.flags, H_SYN | H_ACK);
+	ck_assert_uint_eq(stack_tcb_count(h->st), 2);
+	icmp_err(h, tcp_frame(h, 0), 3, 1, 0);
+	h_flush(h);
+	ck_assert_uint_eq(h_stat(h, STAT_icmp_tcp_hard), 1);
+	ck_assert_uint_eq(stack_tcb_count(h->st), 1);
+	ck_assert_uint_eq(h_events(h, lp), 0);
+	ck_assert_ptr_null(tcp_accept(lp, NULL));
+	/* the peer tries again: a new child */
+	h_clear(h);
+	h_input(h, f, h_build_tcp(f, &t));
+	h_flush(h);
+	ck_assert_uint_eq(h_ntcp(h), 1);
+	h_tcp(h, 0, &s);
+	ck_assert_uint_eq(s.flags, H_SYN | H_ACK);
+	ck_assert_uint_eq(stack_tcb_count(h->st), 2);
+	tcp_release(lp);
+	h_flush(h);
+}
+END_TEST
+
 /* A code TCP has no meaning for (beyond RFC 1812's 15) changes nothing. */
 START_TEST(unknown_code_ignored)
 {
@@ -491,6 +534,7 @@ Suite *icmp_err_suite(void)
 	TCase *tv = h_tcase("validation");
 
 	tcase_add_loop_test(th, hard_in_syn_sent, 0, (int)(sizeof(hard) / sizeof(hard[0])));
+	tcase_add_test(th, hard_in_syn_received);
 	tcase_add_test(th, unknown_code_ignored);
 	suite_add_tcase(s, th);
 	tcase_add_test(ts, soft_when_established);
