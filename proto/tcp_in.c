@@ -172,6 +172,20 @@ static int tcp_ooo_add(struct tcb *tp, uint32_t start, uint32_t end)
 	return seqset_add(tp->ooo, &tp->nooo, TCP_OOO_MAX, start, end) < 0 ? -1 : 0;
 }
 
+/*
+ * Remember that the range holding seq changed now: RFC 2018 4 wants the
+ * newest block first and the others in the order they were last reported,
+ * so that each range is repeated in several ACKs and one lost ACK hides none.
+ */
+static void tcp_ooo_recent(struct tcb *tp, uint32_t seq)
+{
+	unsigned n = MIN(tp->nrecent, (unsigned)TCP_MAX_SACK - 1);
+
+	memmove(&tp->ooo_recent[1], &tp->ooo_recent[0], n * sizeof(tp->ooo_recent[0]));
+	tp->ooo_recent[0] = seq;
+	tp->nrecent = n + 1;
+}
+
 /* RCV.NXT moved: the held ranges it reached become in-order data. */
 static void tcp_ooo_pull(struct tcb *tp)
 {
@@ -513,7 +527,7 @@ static void tcp_in_text(struct tcb *tp, struct tcp_seg *s)
 			if (s->seq != tp->rcv_nxt) {
 				/* Hold it in place; RFC 5681 4.2: a duplicate ACK at once. */
 				n = tcp_rcv_place(tp, s->seq, s->data, s->len);
-				tp->ooo_last = s->seq;
+				tcp_ooo_recent(tp, s->seq);
 				if (n && tcp_ooo_add(tp, s->seq, s->seq + n) == 0) {
 					STAT_INC(st, tcp_ooo_queued);
 					if ((s->flags & TH_FIN) && n == s->len) {

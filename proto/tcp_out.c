@@ -155,8 +155,19 @@ void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	/* RFC 7323 2.2: the window in a SYN is never scaled. */
 	if (flags & TH_SYN)
 		field = MIN(win, (uint32_t)TCP_MAXWIN);
-	else
-		field = MIN(win >> tp->rcv_scale, (uint32_t)TCP_MAXWIN);
+	else {
+		/*
+		 * Scaling rounds down; never so far that the right edge we
+		 * advertised before moves left (RFC 7323 2.4, RFC 9293 3.8.6.2.2):
+		 * round up then, as Linux does.
+		 */
+		uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+
+		field = win >> tp->rcv_scale;
+		if ((field << tp->rcv_scale) < adv)
+			field = (adv + (1u << tp->rcv_scale) - 1) >> tp->rcv_scale;
+		field = MIN(field, (uint32_t)TCP_MAXWIN);
+	}
 	hlen = tcp_build_hdr(out, tp->lport, tp->rport, seq, tp->rcv_nxt, flags, (uint16_t)field,
 			     olen);
 	if (len) {

@@ -68,33 +68,37 @@ void seqset_trim(struct seq_range *r, unsigned *n, uint32_t below)
 
 /*
  * The SACK option for an ACK we send (RFC 2018 4): NOP NOP SACK, the block
- * holding the most recent out-of-order segment first, then the others.
- * Returns the bytes written to out (0 if none or no room).
+ * holding the newest out-of-order segment first, then the blocks changed
+ * most recently before it, then any others.  Returns the bytes written to
+ * out (0 if none or no room).
  */
 size_t tcp_sack_blocks(const struct tcb *tp, uint8_t *out, size_t room)
 {
-	unsigned nb = 0, max, first = tp->nooo;
+	unsigned nb = 0, max, order[TCP_OOO_MAX], n = 0;
+	uint32_t used = 0; /* bit i: range i is already in order[] */
 	size_t len;
 
 	if (!(tp->t_flags & TF_SACK) || !tp->nooo || room < 12)
 		return 0;
 	max = (unsigned)MIN((room - 4) / 8, (size_t)TCP_MAX_SACK);
+	for (unsigned r = 0; r < tp->nrecent; r++)
+		for (unsigned i = 0; i < tp->nooo; i++)
+			if (!(used & (1u << i)) && SEQ_GEQ(tp->ooo_recent[r], tp->ooo[i].start) &&
+			    SEQ_LT(tp->ooo_recent[r], tp->ooo[i].end)) {
+				used |= 1u << i;
+				order[n++] = i;
+			}
 	for (unsigned i = 0; i < tp->nooo; i++)
-		if (SEQ_GEQ(tp->ooo_last, tp->ooo[i].start) && SEQ_LT(tp->ooo_last, tp->ooo[i].end))
-			first = i;
+		if (!(used & (1u << i)))
+			order[n++] = i;
 	len = 4;
 	out[0] = TCPOPT_NOP;
 	out[1] = TCPOPT_NOP;
 	out[2] = TCPOPT_SACK;
-	for (unsigned k = 0; k <= tp->nooo && nb < max; k++) {
-		unsigned i = k == 0 ? first : k - 1;
-
-		if (i >= tp->nooo || (k > 0 && i == first))
-			continue;
-		put_be32(out + len, tp->ooo[i].start);
-		put_be32(out + len + 4, tp->ooo[i].end);
+	for (unsigned k = 0; k < n && nb < max; k++, nb++) {
+		put_be32(out + len, tp->ooo[order[k]].start);
+		put_be32(out + len + 4, tp->ooo[order[k]].end);
 		len += 8;
-		nb++;
 	}
 	out[3] = (uint8_t)(2 + 8 * nb);
 	return len;
@@ -165,10 +169,10 @@ uint32_t tcp_sack_pipe(const struct tcb *tp)
 	return out > lost ? out - lost : 0;
 }
 
-void tcp_retransmit_at(struct tcb *tp, uint32_t seq)
+void tcp_retransmit_at(struct tcb *tp, uint32_t seq, uint32_t max)
 {
 	uint32_t data_end = tp->snd_buf_seq + tp->snd_len;
-	uint32_t len = SEQ_LT(seq, data_end) ? MIN(data_end - seq, tcp_maxseg(tp)) : 0;
+	uint32_t len = SEQ_LT(seq, data_end) ? MIN(MIN(data_end - seq, tcp_maxseg(tp)), max) : 0;
 	uint8_t flags = TH_ACK;
 
 	if ((tp->t_flags & TF_SENTFIN) && seq + len == tp->snd_fin)
@@ -200,14 +204,14 @@ static void recovery_enter(struct tcb *tp)
 		tp->cwnd = tp->ssthresh; /* RFC 6675 5 (4.2) */
 		/* (4.3): the first hole goes now, whatever pipe says; then (4.5) on to (C) */
 		if (sack_next_hole(tp, tp->snd_una, &hs, &he) == 0) {
-			tcp_retransmit_at(tp, hs);
+			tcp_retransmit_at(tp, hs, he - hs); /* only the hole, not SACKed bytes */
 			tp->rexmit_nxt = hs + MIN(he - hs, tcp_maxseg(tp));
 		}
 		tcp_need_output(tp);
 	} else {
 		/* RFC 6582 3.2 step 2-3 */
 		tp->cwnd = tp->ssthresh + DUPTHRESH * (uint32_t)tp->mss;
-		tcp_retransmit_at(tp, tp->snd_una);
+		tcp_retransmit_at(tp, tp->snd_una, UINT32_MAX);
 	}
 	tcp_rexmt_start(tp);
 }
@@ -253,10 +257,12 @@ void tcp_loss_ack(struct tcb *tp, uint32_t acked)
 		tcp_need_output(tp);
 		return;
 	}
-	tcp_retransmit_at(tp, tp->snd_una);
-	/* RFC 6582 3.2 step 5: deflate by what was acked, add back one segment. */
+	tcp_retransmit_at(tp, tp->snd_una, UINT32_MAX);
+	/* RFC 6582 3.2 step 5: deflate by what was acked; add back one segment if that was one. */
 	tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked : 0;
-	tp->cwnd = MAX(tp->cwnd + tp->mss, (uint32_t)tp->mss);
+	if (acked >= tp->mss)
+		tp->cwnd += tp->mss;
+	tp->cwnd = MAX(tp->cwnd, (uint32_t)tp->mss);
 	tcp_need_output(tp);
 }
 
@@ -279,7 +285,7 @@ void tcp_output_recovery(struct tcb *tp)
 
 		if (sack_next_hole(tp, seq, &hs, &he) == 0) {
 			len = MIN(he - hs, tcp_maxseg(tp));
-			tcp_retransmit_at(tp, hs);
+			tcp_retransmit_at(tp, hs, len);
 			tp->rexmit_nxt = hs + len;
 			pipe += len;
 			continue;

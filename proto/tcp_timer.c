@@ -105,7 +105,8 @@ static void tcp_tlp_fire(struct tcb *tp)
 		uint32_t last = SEQ_MIN(tp->snd_max, data_end);
 
 		tcp_retransmit_at(tp, SEQ_MAX(tp->snd_una, last - MIN(last - tp->snd_una,
-								       tcp_maxseg(tp))));
+								       tcp_maxseg(tp))),
+				  UINT32_MAX);
 	}
 	tcp_rexmt_start(tp);
 }

@@ -126,7 +126,8 @@ struct tcb {
 	 */
 	struct seq_range ooo[TCP_OOO_MAX];
 	unsigned nooo;
-	uint32_t ooo_last; /* a sequence number of the range that changed last */
+	uint32_t ooo_recent[TCP_MAX_SACK]; /* a sequence number of each range, newest first */
+	unsigned nrecent;
 	uint32_t ooo_fin;  /* sequence number of a FIN received out of order */
 
 	/* Options (RFC 7323, RFC 2018) */
@@ -212,7 +213,7 @@ void tcp_loss_dupack(struct tcb *tp);
 void tcp_loss_ack(struct tcb *tp, uint32_t acked);
 void tcp_loss_timeout(struct tcb *tp);
 void tcp_output_recovery(struct tcb *tp);
-void tcp_retransmit_at(struct tcb *tp, uint32_t seq);
+void tcp_retransmit_at(struct tcb *tp, uint32_t seq, uint32_t max);
 
 /* tcp_timer.c */
 void tcp_rexmt_start(struct tcb *tp);

@@ -639,10 +639,15 @@ START_TEST(sack_blocks_newest_first)
 	ck_assert_uint_eq(s.nsack, 3);
 	ck_assert_uint_eq(s.optlen, 40);
 	check_block(&c, &s, 0, 700, 800);
+	/* then the most recently reported ones (RFC 2018 4), not sequence order */
+	check_block(&c, &s, 1, 500, 600);
+	check_block(&c, &s, 2, 300, 400);
 	/* a segment that grows an old range puts that range first */
 	ooo_ack(h, &c, 150, 100, &s);
 	ck_assert_uint_eq(s.nsack, 3);
 	check_block(&c, &s, 0, 100, 250);
+	check_block(&c, &s, 1, 700, 800);
+	check_block(&c, &s, 2, 500, 600);
 	/* holes fill: their blocks go (in any order now: the ACK moved, RFC 2018 4) */
 	h_clear(h);
 	peer_data(h, &c, 100); /* [0, 100), and [100, 250) was held */
