@@ -31,6 +31,8 @@
 #include "daemon.h"
 #include "ipc.h"
 #include "log.h"
+#include "pcap.h"
+#include "status.h"
 
 #define LISTEN_BACKLOG	   128
 #define ACCEPTS_PER_WAKEUP 16
@@ -46,6 +48,8 @@ union ipc_msg {
 	struct ipc_hello hello;
 	struct ipc_connect connect;
 	struct ipc_opt opt;
+	struct ipc_list_req list;
+	struct ipc_capture capture;
 	uint8_t raw[IPC_MAX_MSG];
 };
 
@@ -72,6 +76,13 @@ int ipc_validate(const void *msg, size_t len)
 		break;
 	case IPC_SETOPT:
 		want = sizeof(struct ipc_opt);
+		break;
+	case IPC_STATUS:
+	case IPC_STATS:
+		want = sizeof(struct ipc_list_req);
+		break;
+	case IPC_CAPTURE:
+		want = sizeof(struct ipc_capture);
 		break;
 	default:
 		return -EINVAL;
@@ -271,6 +282,80 @@ static void ctl_release(struct ctl *c, const struct ipc_hdr *m)
 	usock_release(us);
 }
 
+/* IPC_STATUS and IPC_STATS: one page of the snapshot (status.c). */
+static int ctl_list(struct ctl *c, const struct ipc_list_req *m)
+{
+	union {
+		struct ipc_hdr hdr;
+		struct ipc_status_rep status;
+		struct ipc_stats_rep stats;
+	} rep;
+	int len;
+
+	memset(&rep, 0, sizeof(rep));
+	if (m->hdr.type == IPC_STATUS)
+		len = status_reply(c, m->cursor, &rep.status);
+	else
+		len = stats_reply(c, m->cursor, &rep.stats);
+	if (len < 0)
+		return ctl_send(c, &rep.hdr, sizeof(rep.hdr), &m->hdr, 0, -len);
+	return ctl_send(c, &rep.hdr, (size_t)len, &m->hdr, 0, 0);
+}
+
+/* Copy a client's text for the log: bounded, printable ASCII only. */
+static void log_text(char *dst, size_t size, const char *src, size_t srclen)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && i < srclen && src[i]; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/*
+ * IPC_CAPTURE: start a live capture into the fd that came along, or stop
+ * this connection's.  Frames carry every user's data: only root and our
+ * own uid may capture.
+ */
+static int ctl_capture(struct ctl *c, const struct ipc_capture *m, int *fds, unsigned nfds)
+{
+	struct ipc_capture_rep rep = {0};
+	char text[IPC_FILTER_TEXT];
+	int err = 0, r;
+
+	if (m->op == IPC_CAPTURE_STOP) {
+		close_fds(fds, nfds);
+		if (!c->tap) {
+			err = ENOENT;
+		} else {
+			pcap_tap_stop(c->tap, &rep);
+			c->tap = NULL;
+			info("client pid %d: live capture stopped: %llu frames, %llu dropped",
+			     (int)c->pid, (unsigned long long)rep.frames,
+			     (unsigned long long)rep.dropped);
+		}
+		return ctl_send(c, &rep.hdr, sizeof(rep), &m->hdr, 0, err);
+	}
+	if (m->op != IPC_CAPTURE_START || nfds != 1) {
+		close_fds(fds, nfds);
+		err = EINVAL;
+	} else if (c->uid != 0 && c->uid != geteuid()) {
+		close_fds(fds, nfds);
+		err = EPERM;
+	} else if (c->tap) {
+		close_fds(fds, nfds);
+		err = EBUSY;
+	} else if ((r = pcap_tap_start(&c->tap, fds[0], m)) < 0) {
+		close_fds(fds, nfds);
+		err = -r;
+	} else {
+		log_text(text, sizeof(text), m->text, sizeof(m->text));
+		info("client pid %d uid %u: live capture started (filter: %s)", (int)c->pid,
+		     (unsigned)c->uid, text[0] ? text : "none");
+	}
+	return ctl_send(c, &rep.hdr, sizeof(rep), &m->hdr, 0, err);
+}
+
 /* Handle one received message; consumes fds.  -1: drop the connection. */
 static int ctl_dispatch(struct ctl *c, const union ipc_msg *m, size_t len, int *fds, unsigned nfds)
 {
@@ -279,7 +364,7 @@ static int ctl_dispatch(struct ctl *c, const union ipc_msg *m, size_t len, int *
 	if (type == -EPROTONOSUPPORT)
 		info("client pid %d speaks control protocol version %u, not %u: dropped",
 		     (int)c->pid, m->hdr.version, IPC_VERSION);
-	if (type < 0 || (type != IPC_CONNECT && nfds > 0)) {
+	if (type < 0 || (type != IPC_CONNECT && type != IPC_CAPTURE && nfds > 0)) {
 		close_fds(fds, nfds);
 		DSTAT_INC(ctl_malformed);
 		debug("client pid %d: malformed message (%zu bytes), dropped", (int)c->pid, len);
@@ -297,6 +382,11 @@ static int ctl_dispatch(struct ctl *c, const union ipc_msg *m, size_t len, int *
 	case IPC_RELEASE:
 		ctl_release(c, &m->hdr);
 		return 0;
+	case IPC_STATUS:
+	case IPC_STATS:
+		return ctl_list(c, &m->list);
+	case IPC_CAPTURE:
+		return ctl_capture(c, &m->capture, fds, nfds);
 	}
 	return -1; /* not reached: ipc_validate() knows the types */
 }
@@ -313,6 +403,11 @@ static void ctl_close(struct ctl *c, const char *why)
 	close(c->fd);
 	while ((us = LIST_FIRST(&c->socks)) != NULL)
 		usock_orphan(us);
+	status_free(c);
+	if (c->tap) {
+		pcap_tap_stop(c->tap, NULL); /* `ustack capture` went away: so does its capture */
+		c->tap = NULL;
+	}
 	LIST_REMOVE(c, link);
 	cl->nctls--;
 	DSTAT_INC(ctl_closed);

@@ -23,6 +23,8 @@
 #include "stack.h"
 
 struct ipc_info;
+struct listing;
+struct pcap_tap;
 
 #define USOCK_HASH_SIZE 4096 /* buckets of the id table (power of two) */
 
@@ -49,6 +51,11 @@ struct ctl {
 	struct client *cl;
 	LIST_ENTRY(ctl) link;
 	LIST_HEAD(, usock) socks;
+	/* Observation (status.c, IPC_CAPTURE) */
+	char comm[16];		 /* /proc/PID/comm, read at the first IPC_CONNECT */
+	int comm_read;		 /* comm was looked up (it may have stayed empty) */
+	struct listing *listing; /* the IPC_STATUS/IPC_STATS snapshot being paged */
+	struct pcap_tap *tap;	 /* its live capture, if any */
 };
 
 struct usock {
@@ -66,6 +73,9 @@ struct usock {
 	uint32_t laddr, raddr; /* host byte order, kept after the tcb is gone */
 	uint16_t lport, rport;
 	struct ctl *owner; /* NULL once the owning control connection is gone */
+	pid_t pid;	   /* the creator, for `ustack status` (kept after owner goes) */
+	uid_t uid;
+	char comm[16];
 	struct client *cl;
 	LIST_ENTRY(usock) id_link;
 	LIST_ENTRY(usock) owner_link;

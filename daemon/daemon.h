@@ -54,6 +54,7 @@ enum dstat_id {
 
 extern uint64_t dstats[DSTAT_MAX];
 extern const char *const dstat_names[DSTAT_MAX];
+extern const char *const dstat_descs[DSTAT_MAX]; /* status.c */
 
 #define DSTAT_INC(name)	   (dstats[DSTAT_##name]++)
 #define DSTAT_ADD(name, n) (dstats[DSTAT_##name] += (n))

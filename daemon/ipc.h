@@ -42,6 +42,10 @@ enum ipc_type {
 	IPC_GETINFO,	/* shim -> daemon: sock_id; reply: ipc_info */
 	IPC_SETOPT,	/* shim -> daemon: ipc_opt; reply: err */
 	IPC_RELEASE,	/* shim -> daemon: the program closed its last fd of sock_id; no reply */
+	/* Observation (the ustack command), see "Observing the daemon" below. */
+	IPC_STATUS,	/* ipc_list_req; reply: ipc_status_rep */
+	IPC_STATS,	/* ipc_list_req; reply: ipc_stats_rep */
+	IPC_CAPTURE,	/* ipc_capture [+ SCM_RIGHTS(fd) to start]; reply: ipc_capture_rep */
 	IPC_TYPE_MAX,
 };
 
@@ -115,5 +119,160 @@ struct ipc_opt {
 	int32_t name; /* enum ipc_opt_name */
 	int32_t value;
 };
+
+/*
+ * Observing the daemon: IPC_STATUS, IPC_STATS, IPC_CAPTURE.
+ *
+ * A listing (every socket, every counter) does not fit one IPC_MAX_MSG
+ * message, and the rule "one request, one reply" stays: the client pages
+ * through it.  A request with cursor 0 makes the daemon take a snapshot of
+ * the whole listing for this control connection (so the pages agree with
+ * each other, which /proc/net/tcp read in chunks does not); each reply
+ * carries `total`, the index of its first item and up to IPC_*_PER_MSG
+ * items; the client asks again with cursor = first + count until it has
+ * `total`.  The snapshot is freed after its last page, by a new cursor 0,
+ * or when the connection closes.  A cursor past the snapshot, or without
+ * one, is answered with EINVAL (a bare header) and the client starts over.
+ * Replies have a variable length: offsetof(items) + count * sizeof(item).
+ */
+struct ipc_list_req {
+	struct ipc_hdr hdr;
+	uint32_t cursor; /* 0: take a new snapshot, else the next item wanted */
+	uint32_t pad;
+};
+
+/* ipc_sock_rec.flags */
+#define IPC_SOCK_ORPHAN 0x1 /* the program let go: only the stack holds it (no owner) */
+#define IPC_SOCK_NOCTL	0x2 /* held, but its creator's control connection is gone (fork) */
+#define IPC_SOCK_RESET	0x4 /* the peer reset it */
+
+/* One TCP connection, as `ss -tanp` shows it. */
+struct ipc_sock_rec {
+	uint32_t sock_id;	/* the daemon's socket id, 0 for an orphan */
+	int32_t state;		/* Linux TCP_* numbering (TCP_ESTABLISHED = 1 ...) */
+	char state_name[16];	/* "ESTABLISHED", "TIME-WAIT", ... NUL-terminated */
+	uint32_t laddr, raddr;	/* network byte order */
+	uint16_t lport, rport;	/* network byte order */
+	int32_t pid;		/* the creator (SO_PEERCRED); 0: no owner or not shown */
+	uint32_t uid;		/* valid when pid != 0 */
+	char comm[16];		/* /proc/PID/comm of the creator at connect time, NUL-terminated */
+	uint32_t snd_queued;	/* bytes in the stack's send buffer (unacknowledged + unsent) */
+	uint32_t rcv_queued;	/* bytes received, not yet written to the program's socket */
+	uint32_t pair_unread;	/* bytes the program wrote that the daemon has not read yet */
+	uint32_t mss, cwnd, ssthresh; /* bytes */
+	uint32_t snd_wnd, rcv_wnd;    /* bytes */
+	uint32_t srtt_us, rttvar_us, rto_ms;
+	uint32_t retransmits;	/* current backoff (unacknowledged retransmissions) */
+	uint32_t total_retrans; /* segments retransmitted over the connection's life */
+	uint32_t flags;		/* IPC_SOCK_* */
+	uint32_t pad;
+};
+
+#define IPC_STATUS_PER_MSG 3
+
+struct ipc_status_rep {
+	struct ipc_hdr hdr; /* err: EINVAL (bad cursor), ENOMEM */
+	uint32_t total;	    /* sockets in the snapshot */
+	uint32_t first;	    /* index of rec[0] */
+	uint32_t count;	    /* records in this message */
+	uint32_t pad;
+	struct ipc_sock_rec rec[IPC_STATUS_PER_MSG];
+};
+
+/* ipc_stat_ent.source */
+#define IPC_STAT_STACK	1 /* proto/stats.h; the name's prefix (eth_, arp_, ip_, icmp_, tcp_) is its protocol */
+#define IPC_STAT_DAEMON 2 /* daemon/daemon.h */
+
+/* One counter with its name and description, so the client needs no table. */
+struct ipc_stat_ent {
+	uint64_t value;
+	uint32_t source; /* IPC_STAT_* */
+	uint32_t pad;
+	char name[32];	 /* NUL-terminated */
+	char desc[96];	 /* NUL-terminated */
+};
+
+#define IPC_STATS_PER_MSG 3
+
+struct ipc_stats_rep {
+	struct ipc_hdr hdr;
+	uint32_t total, first, count, pad; /* as in ipc_status_rep */
+	struct ipc_stat_ent ent[IPC_STATS_PER_MSG];
+};
+
+/*
+ * IPC_CAPTURE: a live pcap of the frames the stack receives and sends,
+ * written by the daemon into a file descriptor the client passes with
+ * SCM_RIGHTS (a regular file, a memfd or a pipe), so the daemon needs no
+ * filesystem access after start-up.  A control connection has at most one
+ * capture; it ends with IPC_CAPTURE_STOP, whose reply carries the counts
+ * once everything is written, or when the connection closes.  Only uid 0
+ * and ustackd's own uid may capture: frames carry every user's data.
+ *
+ * The filter is compiled by the client (daemon/capfilter.c) into terms: it
+ * matches if any group matches; a group is a run of terms that all match;
+ * IPC_FT_OR starts a new group ("a and b or c" = (a and b) or (c)).  No
+ * terms: every frame.
+ */
+enum ipc_capture_op {
+	IPC_CAPTURE_START = 1, /* + SCM_RIGHTS(fd) */
+	IPC_CAPTURE_STOP,
+};
+
+enum ipc_ft_kind {
+	IPC_FT_HOST = 1, /* value: IPv4 address, network byte order (ARP: sender or target) */
+	IPC_FT_PORT,	 /* value: TCP port, host byte order */
+	IPC_FT_PROTO,	 /* value: IPC_FP_* */
+};
+
+enum ipc_ft_proto {
+	IPC_FP_IP = 1,
+	IPC_FP_ARP,
+	IPC_FP_TCP,
+	IPC_FP_ICMP,
+};
+
+/* ipc_filter_term.dir */
+#define IPC_FD_ANY 0
+#define IPC_FD_SRC 1
+#define IPC_FD_DST 2
+
+/* ipc_filter_term.flags */
+#define IPC_FT_NOT 0x1 /* negate this term */
+#define IPC_FT_OR  0x2 /* this term starts a new group */
+
+struct ipc_filter_term {
+	uint8_t kind;  /* enum ipc_ft_kind */
+	uint8_t dir;   /* IPC_FD_*; only for HOST and PORT */
+	uint8_t flags; /* IPC_FT_* */
+	uint8_t pad;
+	uint32_t value;
+};
+
+#define IPC_FILTER_TERMS 16
+#define IPC_FILTER_TEXT	 128
+
+struct ipc_capture {
+	struct ipc_hdr hdr;
+	uint32_t op;	  /* enum ipc_capture_op */
+	uint32_t nterms;  /* terms used, at most IPC_FILTER_TERMS */
+	uint32_t snaplen; /* bytes kept of each frame, 0: all */
+	uint32_t pad;
+	struct ipc_filter_term term[IPC_FILTER_TERMS];
+	char text[IPC_FILTER_TEXT]; /* the filter as typed, for the log; NUL-terminated */
+};
+
+struct ipc_capture_rep {
+	struct ipc_hdr hdr; /* err: EPERM, EBUSY (one already), EINVAL (fd, terms), ENOENT (stop: none) */
+	uint64_t frames;    /* frames written */
+	uint64_t dropped;   /* frames that matched but could not be written (full pipe, error) */
+	uint64_t bytes;	    /* bytes written, file header included */
+	int32_t write_error; /* errno of the write that failed, 0 if none */
+	uint32_t pad;
+};
+
+_Static_assert(sizeof(struct ipc_status_rep) <= IPC_MAX_MSG, "IPC_STATUS reply too large");
+_Static_assert(sizeof(struct ipc_stats_rep) <= IPC_MAX_MSG, "IPC_STATS reply too large");
+_Static_assert(sizeof(struct ipc_capture) <= IPC_MAX_MSG, "IPC_CAPTURE request too large");
 
 #endif /* USTACK_IPC_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pcap.h - optional capture of every frame the stack receives and sends.
+ * pcap.h - optional capture of every frame the stack receives and sends:
+ * the --pcap file, and live captures started by `ustack capture`.
  */
 #ifndef USTACKD_PCAP_H
 #define USTACKD_PCAP_H
@@ -22,5 +23,19 @@ void pcap_write(struct pcap *pc, const uint8_t *frame, size_t len);
 /* Push buffered records to the file (once per loop iteration). */
 void pcap_flush(struct pcap *pc);
 void pcap_close(struct pcap *pc);
+
+struct ipc_capture;
+struct ipc_capture_rep;
+struct pcap_tap;
+
+/*
+ * Start a live capture into fd (a regular file or a pipe open for writing)
+ * with filter's validated terms and snaplen.  0 with *out set, or -errno:
+ * EBUSY (too many captures), EINVAL (bad terms, snaplen or kind of fd),
+ * EBADF (not writable), ENOMEM.  On success the tap owns fd.
+ */
+int pcap_tap_start(struct pcap_tap **out, int fd, const struct ipc_capture *filter);
+/* Write what is buffered, report the counts (rep may be NULL), close the fd, free. */
+void pcap_tap_stop(struct pcap_tap *t, struct ipc_capture_rep *rep);
 
 #endif /* USTACKD_PCAP_H */

@@ -52,6 +52,7 @@
 #include "daemon.h"
 #include "ipc.h"
 #include "log.h"
+#include "status.h"
 
 #define PULL_CALLS  8	       /* reads from one pair per wakeup */
 #define PUSH_CALLS  8	       /* writes to one pair per pass */
@@ -463,6 +464,14 @@ struct usock *usock_connect(struct client *cl, struct ctl *owner, int fd, uint32
 	us->owner = owner;
 	LIST_INSERT_HEAD(&owner->socks, us, owner_link);
 	owner->nsocks++;
+	/* Who made it, for `ustack status`: the process may be gone when someone asks. */
+	if (!owner->comm_read) {
+		status_read_comm(owner->pid, owner->comm);
+		owner->comm_read = 1;
+	}
+	us->pid = owner->pid;
+	us->uid = owner->uid;
+	memcpy(us->comm, owner->comm, sizeof(us->comm));
 	return us;
 }
 
