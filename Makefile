@@ -18,6 +18,8 @@ SBINDIR ?= $(PREFIX)/sbin
 BUILD ?= build
 
 CC ?= cc
+# Sub-makes quietly: the last line of `make check` is the test count.
+MAKEFLAGS += --no-print-directory
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wwrite-strings -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wcast-qual \
@@ -51,6 +53,11 @@ PROTO_SRC := $(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/ipc_fuzz.c,$(wildcard daemon/*.c))
 PRELOAD_SRC := $(wildcard preload/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
+# The ustack command.  Its pure parts (pcap reader, trace renderer, capture
+# filter) are linked into the unit test runner as well.
+USTACK_LIB_OBJ := $(BUILD)/tools/pcapread.o $(BUILD)/tools/trace.o $(BUILD)/daemon/capfilter.o
+USTACK_OBJ := $(BUILD)/tools/ustack.o $(BUILD)/tools/uctl.o $(BUILD)/tools/observe.o \
+	$(USTACK_LIB_OBJ)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
@@ -90,7 +97,7 @@ $(BUILD)/tools/%.o: tools/%.c | $(BUILD)/.deps-ok
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Itools $(CHECK_CFLAGS) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 
 $(BUILD)/libproto.a: $(PROTO_OBJ)
 	$(AR) rcs $@ $^
@@ -101,13 +108,13 @@ $(BUILD)/ustackd: $(DAEMON_OBJ) $(BUILD)/libproto.a
 $(BUILD)/libustack.so: $(PRELOAD_OBJ)
 	$(CC) $(CFLAGS) $(SHIM_SAN) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ -ldl -lpthread
 
-$(BUILD)/ustack: $(BUILD)/tools/ustack.o
+$(BUILD)/ustack: $(USTACK_OBJ)
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/impair: $(BUILD)/tools/impair.o
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/tests/unit/run: $(UNIT_OBJ) $(BUILD)/libproto.a
+$(BUILD)/tests/unit/run: $(UNIT_OBJ) $(USTACK_LIB_OBJ) $(BUILD)/libproto.a
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 asan:
@@ -165,4 +172,4 @@ clean:
 	rm -rf build
 
 -include $(PROTO_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
-	$(BUILD)/tools/ustack.d $(BUILD)/tools/impair.d
+	$(USTACK_OBJ:.o=.d) $(BUILD)/tools/impair.d

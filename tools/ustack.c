@@ -10,6 +10,9 @@
  * user already had stays first; ours is appended.
  *
  * Static and setuid programs ignore LD_PRELOAD: they run on the kernel stack.
+ *
+ * The other commands watch the daemon (observe.c): status, stats, capture
+ * and trace.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "ustack.h"
 
 #ifndef USTACK_VERSION
 #define USTACK_VERSION "0.1.0-dev"
@@ -28,17 +33,26 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ustack run [--socket PATH] CMD [ARGS...]\n"
+		   "       ustack status [--json] [--socket PATH]\n"
+		   "       ustack stats [-a] [--json] [--socket PATH]\n"
+		   "       ustack capture [--duration S] [--socket PATH] FILE [FILTER...]\n"
+		   "       ustack trace [OPTIONS] FILE.pcap | --live [FILTER...]\n"
 		   "       ustack version\n"
 		   "       ustack --help\n"
 		   "\n"
 		   "  run      run CMD with its IPv4 TCP connections on ustackd's stack\n"
 		   "           (loopback addresses stay on the kernel's)\n"
-		   "           --socket PATH  ustackd's control socket (default $USTACK_SOCKET,\n"
-		   "                          else /run/ustack/ustackd.sock)\n"
-		   "  version  print the version\n");
+		   "  status   every connection, like ss -tanp\n"
+		   "  stats    the counters, like netstat -s (-a: zeros too)\n"
+		   "  capture  a live pcap of the frames ustackd sends and receives\n"
+		   "  trace    one connection as a Mermaid sequence diagram (--help for more)\n"
+		   "  version  print the version\n"
+		   "\n"
+		   "  --socket PATH  ustackd's control socket (default $USTACK_SOCKET,\n"
+		   "                 else " USTACK_DEFAULT_SOCKET ")\n");
 }
 
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -177,7 +191,14 @@ int main(int argc, char **argv)
 		printf("ustack %s\n", USTACK_VERSION);
 		return 0;
 	}
-	/* TODO(status, stats, trace): ask ustackd over its control socket. */
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stats") == 0)
+		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(argv[1], "capture") == 0)
+		return cmd_capture(argc - 1, argv + 1);
+	if (strcmp(argv[1], "trace") == 0)
+		return cmd_trace(argc - 1, argv + 1);
 	fprintf(stderr, "ustack: unknown command %s\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -325,6 +325,7 @@ Suite *tcp_suite(void);
 Suite *tcp_data_suite(void);
 Suite *tcp_timer_suite(void);
 Suite *tcp_close_suite(void);
+Suite *trace_suite(void); /* test_trace.c: ustack trace and capture filters */
 Suite *frag_suite(void);
 Suite *icmp_err_suite(void);
 Suite *fuzz_suite(void);

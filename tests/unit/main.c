@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, tcp_data_suite());
 	srunner_add_suite(sr, tcp_timer_suite());
 	srunner_add_suite(sr, tcp_close_suite());
+	srunner_add_suite(sr, trace_suite());
 	srunner_add_suite(sr, frag_suite());
 	srunner_add_suite(sr, icmp_err_suite());
 	srunner_add_suite(sr, fuzz_suite());
