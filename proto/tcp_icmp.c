@@ -37,11 +37,11 @@
  *     IP_RECVERR it only keeps them in sk_err_soft, which SO_ERROR does not
  *     show and which replaces ETIMEDOUT if the connection later times out.
  *
- * Rationale for not storing soft errors in so_error: so_error is what
- * SO_ERROR returns, and the shim turns a pending one into the result of a
- * connect or the error of the next call, while Linux shows nothing for a
- * soft error on a live connection.  Until the tcb has a field for Linux's
- * sk_err_soft, soft errors are only counted.
+ * Soft errors are not stored in so_error: that is what SO_ERROR returns,
+ * and the shim turns a pending one into the result of a connect or the
+ * error of the next call, while Linux shows nothing for a soft error on a
+ * live connection.  They go to soft_error (Linux's sk_err_soft), which
+ * becomes the connection's error if it later times out.
  */
 #include <errno.h>
 
@@ -144,4 +144,5 @@ void tcp_icmp_error(struct stack *st, uint32_t laddr, uint16_t lport, uint32_t r
 		return;
 	}
 	STAT_INC(st, icmp_tcp_soft);
+	tp->soft_error = err;
 }

@@ -448,6 +448,7 @@ static int tcp_in_ack(struct tcb *tp, const struct tcp_seg *s)
 			tp->rtt_timing = 0;
 		}
 		tp->rxtshift = 0;
+		tp->soft_error = 0; /* the path works: forget ICMP's complaint (Linux too) */
 		/* RFC 6298 5.2/5.3: stop when all is acknowledged, else restart. */
 		if (s->ack == tp->snd_max)
 			tp->t_rexmt = 0;

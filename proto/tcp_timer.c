@@ -124,7 +124,7 @@ static void tcp_rexmt_timeout(struct tcb *tp)
 		STAT_INC(st, tcp_timeouts);
 		if (tp->state == TCPS_SYN_SENT)
 			STAT_INC(st, tcp_conn_failed);
-		tcp_drop(tp, ETIMEDOUT);
+		tcp_drop(tp, tp->soft_error ? tp->soft_error : ETIMEDOUT);
 		return;
 	}
 	tp->rxtshift++;
@@ -173,7 +173,7 @@ static void tcp_keep_timeout(struct tcb *tp)
 	}
 	if (tp->keep_probes >= tp->keepcnt) {
 		STAT_INC(st, tcp_timeouts);
-		tcp_drop(tp, ETIMEDOUT);
+		tcp_drop(tp, tp->soft_error ? tp->soft_error : ETIMEDOUT);
 		return;
 	}
 	tp->keep_probes++;

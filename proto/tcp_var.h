@@ -175,6 +175,7 @@ struct tcb {
 	uint64_t last_rcv;
 
 	int so_error;	/* pending, cleared by tcp_error_take */
+	int soft_error; /* last ICMP soft error: reported instead of ETIMEDOUT */
 	int last_error; /* what ended the connection, kept */
 };
 

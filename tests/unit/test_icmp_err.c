@@ -227,6 +227,54 @@ START_TEST(soft_when_established)
 }
 END_TEST
 
+/* A soft error becomes the connection's error if it then times out (Linux's sk_err_soft). */
+START_TEST(soft_error_on_timeout)
+{
+	struct stack_cfg cfg;
+	struct harness *h;
+	struct h_conn c;
+	struct tcb *tp;
+
+	h_cfg(&cfg);
+	cfg.data_retries = 2;
+	h = h_new(&cfg);
+	tp = established_in_flight(h, &c, 1000);
+	icmp_err(h, tcp_frame(h, 0), 3, 1, 0); /* host unreachable */
+	h_flush(h);
+	ck_assert_int_eq(tcp_error(tp), 0);
+	h_advance(h, 60000);
+	ck_assert(h_events(h, tp) & TCP_EV_ERROR);
+	ck_assert_int_eq(tcp_error(tp), EHOSTUNREACH);
+	tcp_release(tp);
+	h_flush(h);
+	ck_assert_uint_eq(stack_tcb_count(h->st), 0);
+}
+END_TEST
+
+/* An ACK clears it: the path works again, a later timeout is plain ETIMEDOUT. */
+START_TEST(soft_error_cleared_by_ack)
+{
+	struct stack_cfg cfg;
+	struct harness *h;
+	struct h_conn c;
+	struct tcb *tp;
+
+	h_cfg(&cfg);
+	cfg.data_retries = 2;
+	h = h_new(&cfg);
+	tp = established_in_flight(h, &c, 1000);
+	icmp_err(h, tcp_frame(h, 0), 3, 1, 0);
+	h_peer_ack(h, &c, c.iss + 1 + 500);
+	h_flush(h);
+	h_advance(h, 60000);
+	ck_assert(h_events(h, tp) & TCP_EV_ERROR);
+	ck_assert_int_eq(tcp_error(tp), ETIMEDOUT);
+	tcp_release(tp);
+	h_flush(h);
+	ck_assert_uint_eq(stack_tcb_count(h->st), 0);
+}
+END_TEST
+
 /*
  * RFC 5927 4.1: the quoted sequence number must be in flight, SND.UNA <=
  * SEQ < SND.MAX.  A forged port unreachable with any other number does not
@@ -538,6 +586,8 @@ Suite *icmp_err_suite(void)
 	tcase_add_test(th, unknown_code_ignored);
 	suite_add_tcase(s, th);
 	tcase_add_test(ts, soft_when_established);
+	tcase_add_test(ts, soft_error_on_timeout);
+	tcase_add_test(ts, soft_error_cleared_by_ack);
 	suite_add_tcase(s, ts);
 	tcase_add_test(tm, frag_needed);
 	tcase_add_test(tm, frag_needed_limits);
