@@ -444,7 +444,8 @@ static void analyse(struct conn *c)
 {
 	uint32_t max_end[2] = {0, 0}, last_ack[2] = {0, 0}, last_win[2] = {0, 0};
 	int have_end[2] = {0, 0}, have_ack[2] = {0, 0}, ws[2] = {-1, -1};
-	int have_base[2] = {0, 0};
+	int have_base[2] = {0, 0}, have_data[2] = {0, 0};
+	uint32_t data_end[2] = {0, 0}; /* highest data sequence number seen + 1 */
 
 	c->opener = -1;
 
@@ -506,8 +507,24 @@ static void analyse(struct conn *c)
 			s->marks = (s->marks & ~M_KEEPALIVE) | M_PROBE;
 		if (s->marks & M_RETRANS)
 			c->retrans[d]++;
-		else if (!(s->marks & (M_KEEPALIVE | M_PROBE)))
-			c->bytes[d] += s->len;
+		/*
+		 * Bytes each way: the sequence space the data covered, counted as it
+		 * advances (so a wrap past 2^32 is fine).  A segment the capture
+		 * point never saw (dropped before it, sent again later) still
+		 * counts once, and a keep-alive's old byte not at all.
+		 */
+		{
+			uint32_t start = s->seq + !!(s->flags & TH_SYN), stop = start + s->len;
+
+			if (!have_data[d]) {
+				data_end[d] = start;
+				have_data[d] = 1;
+			}
+			if (s->len > 0 && SEQ_GT(stop, data_end[d])) {
+				c->bytes[d] += stop - data_end[d];
+				data_end[d] = stop;
+			}
+		}
 		if (pure && (s->flags & TH_ACK) && !(s->marks & (M_KEEPALIVE | M_PROBE)) &&
 		    have_ack[d] && s->ack == last_ack[d]) {
 			if (s->win != last_win[d])

@@ -453,6 +453,38 @@ START_TEST(truncated)
 }
 END_TEST
 
+/*
+ * A frame the capture point never saw (the kernel dropped it before
+ * ustackd's packet socket): the bytes each way still count the data once.
+ */
+START_TEST(missed_segment)
+{
+	size_t len, off = 24, cut = 0, cutlen = 0;
+	uint8_t *pcap = slurp(FIXTURE, &len);
+	struct trace_opts o;
+	char err[256], *out;
+	uint32_t incl;
+
+	for (int rec = 0; off + 16 <= len; rec++) {
+		memcpy(&incl, pcap + off + 8, 4);
+		if (rec == 9) { /* a data segment inside the loop */
+			cut = off;
+			cutlen = 16 + incl;
+		}
+		off += 16 + incl;
+	}
+	ck_assert_uint_gt(cutlen, 0);
+	memmove(pcap + cut, pcap + cut + cutlen, len - cut - cutlen);
+	trace_opts_init(&o);
+	out = render(pcap, len - cutlen, &o, NULL, err, sizeof(err));
+	ck_assert_msg(out != NULL, "%s", err);
+	mermaid_check(out);
+	ck_assert_msg(strstr(out, "peer → ustack: 4067 bytes in 14 segments") != NULL, "%s", out);
+	free(out);
+	free(pcap);
+}
+END_TEST
+
 START_TEST(reset)
 {
 	struct pb b;
@@ -727,6 +759,7 @@ Suite *trace_suite(void)
 	tcase_add_test(tc, options);
 	tcase_add_test(tc, wrong_magic);
 	tcase_add_test(tc, truncated);
+	tcase_add_test(tc, missed_segment);
 	tcase_add_test(tc, reset);
 	tcase_add_test(tc, retransmission);
 	tcase_add_test(tc, fuzz);
