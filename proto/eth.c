@@ -30,6 +30,8 @@ void eth_input(struct stack *st, const struct pkt *frame, unsigned flags)
 		STAT_INC(st, eth_drop_notours);
 		return;
 	}
+	if (!memcmp(h, eth_broadcast, ETH_ALEN))
+		flags |= ETH_IN_BCAST;
 	payload = pkt_sub(frame, ETH_HLEN, frame->len);
 	switch (get_be16(h + 12)) {
 	case ETHERTYPE_IPV4:

@@ -13,6 +13,9 @@
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
 
+/* Input flag added by eth_input(): the frame was a link-layer broadcast (RFC 1122 3.2.2). */
+#define ETH_IN_BCAST 0x100
+
 struct stack;
 
 extern const uint8_t eth_broadcast[ETH_ALEN];

@@ -14,7 +14,9 @@
  * with one gateway does not need; replies) is counted and ignored.
  *
  * The only error we send is time exceeded for a reassembly that timed out
- * (RFC 792, RFC 1122 3.3.2), built by icmp_send_error() for ip4_frag.c.
+ * (RFC 792, RFC 1122 3.3.2), built by icmp_send_error() for ip4_frag.c at
+ * most 1000 a second in bursts of ICMP_ERR_BURST (RFC 1812 4.3.2.8; Linux's
+ * icmp_global_allow() with its defaults).
  *
  * The ICMP checksum covers the whole message and is never offloaded by a
  * veth peer, so it is always verified.  Messages to a broadcast address are
@@ -145,11 +147,33 @@ void icmp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii
 	}
 }
 
+/*
+ * Whether the rate limit lets one more error go: a token bucket that gains
+ * one token per millisecond and holds ICMP_ERR_BURST.  icmp_err_debt counts
+ * the tokens taken and not yet regained, so a new stack starts full.
+ */
+static int icmp_err_allow(struct stack *st)
+{
+	uint64_t gained = st->now - st->icmp_err_time;
+
+	st->icmp_err_time = st->now;
+	st->icmp_err_debt = gained >= st->icmp_err_debt ? 0 : st->icmp_err_debt - (uint32_t)gained;
+	if (st->icmp_err_debt >= ICMP_ERR_BURST)
+		return 0;
+	st->icmp_err_debt++;
+	return 1;
+}
+
 void icmp_send_error(struct stack *st, uint8_t type, uint8_t code, uint32_t dst,
 		     const uint8_t *orig, size_t origlen)
 {
 	uint8_t *out = ip4_tx_payload(st);
 	size_t len;
+
+	if (!icmp_err_allow(st)) {
+		STAT_INC(st, icmp_err_ratelimited);
+		return;
+	}
 
 	/* RFC 1812 4.3.2.3: as much of the datagram as fits in 576 bytes is allowed. */
 	origlen = MIN(origlen, (size_t)576 - IP4_HLEN - ICMP_HLEN);

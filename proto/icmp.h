@@ -37,6 +37,9 @@
 #define ICMP_TIMXCEED_INTRANS 0
 #define ICMP_TIMXCEED_REASS 1
 
+/* Error rate limit: one per millisecond, bursts of 50 (Linux's icmp_msgs_per_sec/_burst). */
+#define ICMP_ERR_BURST 50
+
 /* The smallest MTU a router may report that we act on (Linux's min_pmtu). */
 #define ICMP_MIN_PMTU 552
 
@@ -46,7 +49,8 @@ void icmp_input(struct stack *st, const struct pkt *p, const struct ip4_info *ii
 /*
  * Send an ICMP error of type/code to dst quoting orig (the offending
  * datagram's IPv4 header and at least its first 8 data bytes, RFC 792).
- * The caller has checked that RFC 1122 3.2.2 allows an error at all.
+ * The caller has checked that RFC 1122 3.2.2 allows an error at all;
+ * errors over the rate limit are counted and not sent.
  */
 void icmp_send_error(struct stack *st, uint8_t type, uint8_t code, uint32_t dst,
 		     const uint8_t *orig, size_t origlen);

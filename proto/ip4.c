@@ -11,7 +11,15 @@
  * checksum.
  *
  * Output: one route decision (on-link or via the gateway), the header, then
- * ARP.  We set DF on everything we send, as Linux does for TCP.
+ * ARP.  We set DF on everything TCP and ICMP send, as Linux does for TCP.
+ * UDP goes through ip4_output_frag(): without DF, since nothing here keeps
+ * a path MTU per destination to act on "fragmentation needed" (Linux's
+ * IP_PMTUDISC_DONT), and a datagram longer than the MTU is cut into
+ * fragments of the largest multiple of 8 bytes that fits (RFC 791 3.2), as
+ * Linux sends UDP datagrams of up to 65507 bytes.  The fragments are built
+ * in place in st->tx: the headers of fragment k go in the 34 bytes just
+ * before its data, over the tail of fragment k-1, which has been handed to
+ * ARP (sent or copied into its queue) by then.
  */
 #include <errno.h>
 
@@ -63,6 +71,8 @@ void ip4_input(struct stack *st, const struct pkt *p, unsigned flags)
 	ii.dst = get_be32(h + 16);
 	ii.proto = h[9];
 	ii.ttl = h[8];
+	ii.hdr = h;
+	ii.hlen = hlen;
 	if (!ip4_is_ours(st, ii.dst)) {
 		STAT_INC(st, ip_drop_notours);
 		return;
@@ -123,21 +133,17 @@ uint8_t *ip4_tx_payload(struct stack *st)
 	return st->tx + ETH_HLEN + IP4_HLEN;
 }
 
-int ip4_output(struct stack *st, size_t l4len, uint32_t dst, uint8_t proto)
+/* Write the IPv4 header into frame (Ethernet header space first) for plen bytes and send it. */
+static void ip4_send(struct stack *st, uint8_t *frame, size_t plen, uint32_t dst, uint8_t proto,
+		     uint16_t id, uint16_t frag, uint32_t nexthop)
 {
-	uint8_t *h = st->tx + ETH_HLEN;
-	uint32_t nexthop;
-	int err = ip4_route(st, dst, &nexthop);
+	uint8_t *h = frame + ETH_HLEN;
 
-	if (err) {
-		STAT_INC(st, ip_noroute);
-		return err;
-	}
 	h[0] = 0x45;
 	h[1] = 0;
-	put_be16(h + 2, (uint16_t)(IP4_HLEN + l4len));
-	put_be16(h + 4, st->ip_id++);
-	put_be16(h + 6, IP4_DF);
+	put_be16(h + 2, (uint16_t)(IP4_HLEN + plen));
+	put_be16(h + 4, id);
+	put_be16(h + 6, frag);
 	h[8] = IP4_TTL;
 	h[9] = proto;
 	put_be16(h + 10, 0);
@@ -145,6 +151,50 @@ int ip4_output(struct stack *st, size_t l4len, uint32_t dst, uint8_t proto)
 	put_be32(h + 16, dst);
 	put_be16(h + 10, csum_fold(csum_partial(h, IP4_HLEN, 0)));
 	STAT_INC(st, ip_tx);
-	arp_output(st, st->tx, ETH_HLEN + IP4_HLEN + l4len, nexthop);
+	arp_output(st, frame, ETH_HLEN + IP4_HLEN + plen, nexthop);
+}
+
+int ip4_output(struct stack *st, size_t l4len, uint32_t dst, uint8_t proto)
+{
+	uint32_t nexthop;
+	int err = ip4_route(st, dst, &nexthop);
+
+	if (err) {
+		STAT_INC(st, ip_noroute);
+		return err;
+	}
+	ip4_send(st, st->tx, l4len, dst, proto, st->ip_id++, IP4_DF, nexthop);
+	return 0;
+}
+
+int ip4_output_frag(struct stack *st, size_t l4len, uint32_t dst, uint8_t proto)
+{
+	/* RFC 791: every fragment but the last carries a multiple of 8 bytes. */
+	const size_t fs = ((size_t)st->cfg.mtu - IP4_HLEN) & ~(size_t)7;
+	uint32_t nexthop;
+	uint16_t id;
+	int err;
+
+	if (l4len > IP4_MAXLEN - IP4_HLEN)
+		return -EMSGSIZE;
+	err = ip4_route(st, dst, &nexthop);
+	if (err) {
+		STAT_INC(st, ip_noroute);
+		return err;
+	}
+	id = st->ip_id++;
+	if (IP4_HLEN + l4len <= st->cfg.mtu) {
+		ip4_send(st, st->tx, l4len, dst, proto, id, 0, nexthop);
+		return 0;
+	}
+	for (size_t off = 0; off < l4len; off += fs) {
+		size_t n = MIN(fs, l4len - off);
+		uint16_t frag = (uint16_t)(off / 8) | (off + n < l4len ? IP4_MF : 0);
+
+		/* st->tx + off: this fragment's data starts ETH_HLEN + IP4_HLEN after it. */
+		ip4_send(st, st->tx + off, n, dst, proto, id, frag, nexthop);
+		STAT_INC(st, ip_frag_created);
+	}
+	STAT_INC(st, ip_fragmented);
 	return 0;
 }

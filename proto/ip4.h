@@ -12,6 +12,7 @@
 #define IP4_TTL 64
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
 #define IP4_DF 0x4000
 #define IP4_MF 0x2000
 #define IP4_OFFMASK 0x1fff
@@ -24,6 +25,8 @@ struct ip4_info {
 	uint32_t src, dst; /* host byte order */
 	uint8_t proto;
 	uint8_t ttl;
+	const uint8_t *hdr; /* the IPv4 header as received (of fragment zero), to quote in errors */
+	size_t hlen;
 };
 
 /* Check and demultiplex one IPv4 packet (the Ethernet payload). */
@@ -39,6 +42,12 @@ int ip4_route(const struct stack *st, uint32_t dst, uint32_t *nexthop);
  * on to ARP.  Returns 0 or -ENETUNREACH.
  */
 int ip4_output(struct stack *st, size_t l4len, uint32_t dst, uint8_t proto);
+/*
+ * The same for a datagram protocol (UDP): no DF, and a payload too big for
+ * one frame leaves in fragments (RFC 791 3.2).  Returns 0, -ENETUNREACH, or
+ * -EMSGSIZE over 65535 bytes with the header.
+ */
+int ip4_output_frag(struct stack *st, size_t l4len, uint32_t dst, uint8_t proto);
 /* Where the transport header of an outgoing packet starts. */
 uint8_t *ip4_tx_payload(struct stack *st);
 

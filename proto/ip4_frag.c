@@ -275,7 +275,7 @@ void ip4_frag_input(struct stack *st, const uint8_t *h, size_t hlen, const struc
 
 	if (fq->has_last && fq->nranges == 1 && fq->r[0].start == 0 && fq->r[0].end == fq->total) {
 		struct ip4_info whole = { .src = fq->src, .dst = fq->dst, .proto = fq->proto,
-					  .ttl = fq->ttl };
+					  .ttl = fq->ttl, .hdr = fq->hdr, .hlen = fq->hlen0 };
 		struct pkt dg = { fq->buf, fq->total };
 
 		/* Fragment zero may have had a longer header than the one that set the end. */

@@ -29,6 +29,8 @@ struct stack {
 
 	struct arp_cache arp;
 	struct ip4_frag_pool *frag; /* IPv4 reassembly (ip4_frag.c) */
+	uint64_t icmp_err_time;	    /* ICMP error rate limit (icmp.c): last refill */
+	uint32_t icmp_err_debt;	    /* tokens taken and not refilled yet */
 
 	/* TCP */
 	struct tcb_list tcb_hash[TCP_HASH_SIZE]; /* synchronized or opening tcbs by 4-tuple */

@@ -43,6 +43,8 @@
 	X(ip_reasm_toobig, "IPv4 reassemblies dropped: over 65535 bytes")                       \
 	X(ip_reasm_holes, "IPv4 reassemblies dropped: too many pieces")                         \
 	X(ip_reasm_nomem, "IPv4 fragments dropped: every reassembly slot busy")                 \
+	X(ip_fragmented, "IPv4 datagrams sent in fragments")                                    \
+	X(ip_frag_created, "IPv4 fragments sent")                                               \
 	X(icmp_rx, "ICMP messages received")                                                    \
 	X(icmp_drop_short, "ICMP messages dropped: truncated")                                  \
 	X(icmp_drop_csum, "ICMP messages dropped: bad checksum")                                \
@@ -53,6 +55,7 @@
 	X(icmp_err_notours, "ICMP errors ignored: quoted datagram not from us")                 \
 	X(icmp_err_proto, "ICMP errors ignored: quoted datagram not TCP")                       \
 	X(icmp_err_tx, "ICMP errors sent (reassembly time exceeded)")                           \
+	X(icmp_err_ratelimited, "ICMP errors not sent: over the rate limit")                    \
 	X(icmp_tcp_noconn, "ICMP errors ignored: no such TCP connection")                       \
 	X(icmp_tcp_badseq, "ICMP errors ignored: quoted TCP sequence not in flight")            \
 	X(icmp_tcp_ignored, "ICMP errors ignored: code or state TCP does not act on")           \

@@ -183,3 +183,29 @@ lib_client() {
 	shift 4
 	timeout -k 5 "$t" ip netns exec "$ns" "$build/ustack" run --socket "$sock" "$@"
 }
+
+# The impairment profiles of issue 3, as "name:SPEC" for tools/lab impair
+# (the same SPEC both ways): tests/e2e/impair-matrix and tools/bench.
+# shellcheck disable=SC2034 # used by the scripts that source this
+LIB_IMPAIR_PROFILES=(
+	"clean:none"
+	"loss1:loss=1"
+	"loss5:loss=5"
+	"loss10:loss=10"
+	"reorder5:reorder=5 depth=3"
+	"dup2:dup=2"
+	"corrupt1:corrupt=1"
+	"delay20:delay=20 jitter=10"
+	"all:loss=1 reorder=5 depth=3 dup=2 corrupt=1 delay=20 jitter=10"
+)
+
+# lib_impair_counter TEXT DIR NAME - counter NAME ("received", "dropped
+# (loss)", ...) of direction DIR (a2b, b2a) in TEXT: what "tools/lab impair
+# NAME --stats" or "tools/lab down NAME" printed.
+lib_impair_counter() {
+	awk -v d="$2" -v n="$3" '$1 == d && / received / {
+		i = index($0, ", " n " ")
+		if (!i) i = index($0, ": " n " ")
+		if (i) { print substr($0, i + length(n) + 3) + 0; exit }
+	}' <<<"$1"
+}
