@@ -13,10 +13,14 @@
  * else (source quench, which RFC 6633 deprecates; redirects, which a host
  * with one gateway does not need; replies) is counted and ignored.
  *
- * The only error we send is time exceeded for a reassembly that timed out
- * (RFC 792, RFC 1122 3.3.2), built by icmp_send_error() for ip4_frag.c at
- * most 1000 a second in bursts of ICMP_ERR_BURST (RFC 1812 4.3.2.8; Linux's
- * icmp_global_allow() with its defaults).
+ * UDP errors go to udp.c the same way (udp_icmp_error()), by the quoted ports.
+ *
+ * The errors we send are time exceeded for a reassembly that timed out
+ * (RFC 792, RFC 1122 3.3.2) and port unreachable for a UDP datagram no
+ * socket wants (RFC 1122 4.1.3.1), built by icmp_send_error() at most
+ * 1000 a second in bursts of ICMP_ERR_BURST (RFC 1812 4.3.2.8; Linux's
+ * icmp_global_allow() with its defaults), so a flood of datagrams to a
+ * closed port cannot turn us into a flood of errors.
  *
  * The ICMP checksum covers the whole message and is never offloaded by a
  * veth peer, so it is always verified.  Messages to a broadcast address are
@@ -29,6 +33,7 @@
 #include "icmp.h"
 #include "stack_var.h"
 #include "tcp.h"
+#include "udp.h"
 
 int icmp_is_error(uint8_t type)
 {
@@ -103,6 +108,10 @@ static void icmp_error_input(struct stack *st, const struct pkt *p, const uint8_
 	}
 	if (get_be32(ih + 12) != st->cfg.addr) {
 		STAT_INC(st, icmp_err_notours);
+		return;
+	}
+	if (ih[9] == IPPROTO_UDP_) {
+		udp_icmp_error(st, get_be16(th), get_be32(ih + 16), get_be16(th + 2), h[0], h[1]);
 		return;
 	}
 	if (ih[9] != IPPROTO_TCP_) {

@@ -28,6 +28,7 @@
 #include "ip4.h"
 #include "stack_var.h"
 #include "tcp.h"
+#include "udp.h"
 
 static int ip4_is_ours(const struct stack *st, uint32_t dst)
 {
@@ -106,6 +107,9 @@ void ip4_deliver(struct stack *st, const struct pkt *payload, const struct ip4_i
 			break;
 		}
 		tcp_input(st, payload, ii, flags);
+		break;
+	case IPPROTO_UDP_:
+		udp_input(st, payload, ii, flags); /* broadcast too (RFC 1122 3.3.6) */
 		break;
 	default:
 		STAT_INC(st, ip_drop_proto);

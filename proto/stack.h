@@ -29,6 +29,7 @@
 
 struct stack;
 struct tcb;
+struct udp_pcb;
 
 /* Events reported to the owner of a tcb (bit mask). */
 #define TCP_EV_CONNECTED 0x01 /* reached ESTABLISHED (active open done) */
@@ -45,6 +46,8 @@ struct stack_io {
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* Progress on a tcb the user still holds; may be NULL. */
 	void (*tcp_event)(void *ctx, struct tcb *tp, void *user, unsigned events);
+	/* UDP_EV_* on an open UDP socket; may be NULL. */
+	void (*udp_event)(void *ctx, struct udp_pcb *pcb, void *user, unsigned events);
 };
 
 struct stack_cfg {
@@ -63,8 +66,8 @@ struct stack_cfg {
 	uint32_t syn_retries;	 /* SYN retransmissions before ETIMEDOUT, default 6 */
 	uint32_t data_retries;	 /* data retransmissions before ETIMEDOUT, default 15 */
 	uint32_t delack_ms;	 /* delayed-ACK bound, default 40 */
-	uint32_t sndbuf;	 /* per-connection send buffer bytes, default 256 KiB */
-	uint32_t rcvbuf;	 /* per-connection receive buffer bytes, default 64 KiB */
+	uint32_t sndbuf;	 /* per-connection send buffer bytes, default 2 MiB */
+	uint32_t rcvbuf;	 /* per-connection receive buffer bytes, default 2 MiB */
 	uint32_t max_tcbs;	 /* connection limit, default 4096 */
 	uint32_t frag_timeout_ms; /* IPv4 reassembly timeout, default 30000 */
 	uint32_t frag_slots;	  /* IPv4 datagrams in reassembly at once (64 KiB each), default 16 */
@@ -184,5 +187,76 @@ struct tcp_stat {
 	size_t snd_queued, rcv_queued;
 };
 void tcp_get_stat(const struct tcb *tp, struct tcp_stat *ts);
+
+/* ---- UDP (RFC 768, RFC 1122 4.1): the calls behind a SOCK_DGRAM socket ---- */
+
+/*
+ * A pcb is one socket: it belongs to its user from udp_open() to
+ * udp_close().  Datagrams for it wait in a receive queue of rcvbuf bytes
+ * (SO_RCVBUF: payload plus UDP_REC_OVERHEAD each; one datagram always fits
+ * an empty queue), allocated once; more are dropped and counted
+ * (udp_rcvbuf_errors).  Sends go out at once; a datagram longer than the
+ * MTU leaves in IPv4 fragments.  Ports are UDP's own, one pcb each (no
+ * SO_REUSEADDR).  io.udp_event() reports UDP_EV_* only from stack_flush()
+ * and stack_timer(); the callback may call any udp_* function, udp_close()
+ * included.  Addresses and ports are in host byte order; functions return
+ * 0 (or a count) or -errno as the matching Linux call would fail.
+ */
+#define UDP_EV_READABLE 0x01 /* a datagram was queued */
+#define UDP_EV_ERROR 0x02    /* an ICMP error is pending: see udp_error() */
+
+#define UDP_PEEK 0x01		/* udp_recv(): leave the datagram queued (MSG_PEEK) */
+#define UDP_RCVBUF_DEFAULT 212992 /* Linux's rmem_default */
+#define UDP_REC_OVERHEAD 8	/* queue bytes per datagram besides its payload */
+#define UDP_MAX_PCBS 4096	/* open pcbs per stack */
+#define UDP_MAX_PAYLOAD 65507	/* 65535 less the IPv4 and UDP headers */
+
+/* socket(): NULL with *err = ENOBUFS (limit or memory). */
+struct udp_pcb *udp_open(struct stack *st, void *user, int *err);
+/*
+ * bind(): laddr 0 (INADDR_ANY) or our address; port 0 picks a free one in
+ * 32768-60999 from a random start.  -EINVAL if bound already,
+ * -EADDRNOTAVAIL, -EADDRINUSE, -EAGAIN (no free port).
+ */
+int udp_bind(struct udp_pcb *pcb, uint32_t laddr, uint16_t port);
+/*
+ * connect(): send to raddr:rport by default and take datagrams only from
+ * there; binds a port first if none.  raddr 0 (AF_UNSPEC) disconnects, and
+ * gives back a port that connect (not bind) chose.  -ENETUNREACH (no
+ * route), -EACCES (broadcast: no SO_BROADCAST), -EAGAIN (no free port).
+ */
+int udp_connect(struct udp_pcb *pcb, uint32_t raddr, uint16_t rport);
+/*
+ * sendto()/sendmsg(): one datagram of the iovecs' bytes (0 allowed) to
+ * raddr:rport, or to the connected peer if raddr is 0.  Returns the bytes
+ * sent, or -EMSGSIZE (over UDP_MAX_PAYLOAD), -EINVAL (port 0 or bad iovec),
+ * -EDESTADDRREQ (no address, not connected), -EAGAIN (no free port),
+ * -ENETUNREACH, -EACCES (broadcast), or a pending error (udp_error_take()).
+ */
+ssize_t udp_sendto(struct udp_pcb *pcb, uint32_t raddr, uint16_t rport, const struct iovec *iov,
+		   int iovcnt);
+/*
+ * recvfrom()/recvmsg(): copy the next datagram into the iovecs; the rest of
+ * a longer one is discarded (unless UDP_PEEK).  Returns the bytes copied
+ * and sets the sender and *full_len (the datagram's length: MSG_TRUNC);
+ * -EAGAIN if none is queued, or a pending error first, as Linux.
+ */
+ssize_t udp_recv(struct udp_pcb *pcb, struct iovec *iov, int iovcnt, uint32_t *raddr,
+		 uint16_t *rport, int flags, size_t *full_len);
+/* Length of the next queued datagram (FIONREAD, SIOCINQ), -EAGAIN if none. */
+ssize_t udp_pending(const struct udp_pcb *pcb);
+/* Pending error (positive errno) or 0; udp_error_take() clears it (SO_ERROR). */
+int udp_error(const struct udp_pcb *pcb);
+int udp_error_take(struct udp_pcb *pcb);
+/* SO_RCVBUF in bytes, as the stack applies it (the shim does Linux's doubling). */
+int udp_set_rcvbuf(struct udp_pcb *pcb, size_t bytes);
+size_t udp_get_rcvbuf(const struct udp_pcb *pcb);
+/* getsockname()/getpeername(): laddr 0 if bound to any and not connected, raddr 0 if not. */
+void udp_endpoints(const struct udp_pcb *pcb, uint32_t *laddr, uint16_t *lport, uint32_t *raddr,
+		   uint16_t *rport);
+/* close(): drop what is queued and free the pcb; no more events. */
+void udp_close(struct udp_pcb *pcb);
+/* Number of open pcbs. */
+unsigned stack_udp_count(const struct stack *st);
 
 #endif /* USTACK_STACK_H */

@@ -18,6 +18,7 @@
 
 struct tcb;
 struct ip4_frag_pool;
+struct udp_tab;
 LIST_HEAD(tcb_list, tcb);
 TAILQ_HEAD(tcb_tailq, tcb);
 
@@ -29,6 +30,7 @@ struct stack {
 
 	struct arp_cache arp;
 	struct ip4_frag_pool *frag; /* IPv4 reassembly (ip4_frag.c) */
+	struct udp_tab *udp;	    /* UDP sockets (udp.c) */
 	uint64_t icmp_err_time;	    /* ICMP error rate limit (icmp.c): last refill */
 	uint32_t icmp_err_debt;	    /* tokens taken and not refilled yet */
 

@@ -53,8 +53,8 @@
 	X(icmp_err_rx, "ICMP errors received (unreachable, time exceeded, ...)")                \
 	X(icmp_err_short, "ICMP errors dropped: quoted datagram truncated or malformed")        \
 	X(icmp_err_notours, "ICMP errors ignored: quoted datagram not from us")                 \
-	X(icmp_err_proto, "ICMP errors ignored: quoted datagram not TCP")                       \
-	X(icmp_err_tx, "ICMP errors sent (reassembly time exceeded)")                           \
+	X(icmp_err_proto, "ICMP errors ignored: quoted datagram not TCP or UDP")                \
+	X(icmp_err_tx, "ICMP errors sent (time exceeded, port unreachable)")                    \
 	X(icmp_err_ratelimited, "ICMP errors not sent: over the rate limit")                    \
 	X(icmp_tcp_noconn, "ICMP errors ignored: no such TCP connection")                       \
 	X(icmp_tcp_badseq, "ICMP errors ignored: quoted TCP sequence not in flight")            \
@@ -63,6 +63,17 @@
 	X(icmp_tcp_soft, "TCP soft errors from ICMP (connection kept)")                         \
 	X(icmp_tcp_pmtu, "TCP MSS lowered by fragmentation needed")                             \
 	X(icmp_tcp_pmtu_ignored, "ICMP frag needed ignored: MTU not below the path's")     \
+	X(udp_rx, "UDP datagrams received")                                                     \
+	X(udp_tx, "UDP datagrams sent")                                                         \
+	X(udp_delivered, "UDP datagrams queued to a socket")                                    \
+	X(udp_drop_short, "UDP datagrams dropped: truncated header")                            \
+	X(udp_drop_len, "UDP datagrams dropped: length field disagrees with IP")                \
+	X(udp_drop_csum, "UDP datagrams dropped: bad checksum")                                 \
+	X(udp_noport, "UDP datagrams for no socket (port unreachable sent)")                    \
+	X(udp_noport_bcast, "UDP datagrams for no socket, broadcast (ignored)")                 \
+	X(udp_rcvbuf_errors, "UDP datagrams dropped: socket receive queue full")                \
+	X(udp_icmp_err, "ICMP errors reported to a connected UDP socket")                       \
+	X(udp_icmp_ignored, "ICMP errors for UDP ignored: no connected socket, or soft")        \
 	X(tcp_rx, "TCP segments received")                                                      \
 	X(tcp_tx, "TCP segments sent")                                                          \
 	X(tcp_drop_short, "TCP segments dropped: truncated header")                             \

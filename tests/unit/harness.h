@@ -330,5 +330,6 @@ Suite *frag_suite(void);
 Suite *icmp_err_suite(void);
 Suite *fuzz_suite(void);
 Suite *tcp_opts_suite(void);
+Suite *udp_suite(void);
 
 #endif /* USTACK_TEST_HARNESS_H */

@@ -28,6 +28,7 @@ int main(void)
 	srunner_add_suite(sr, fuzz_suite());
 	srunner_add_suite(sr, tcp_pair_suite());
 	srunner_add_suite(sr, tcp_opts_suite());
+	srunner_add_suite(sr, udp_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

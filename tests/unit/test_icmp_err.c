@@ -515,7 +515,7 @@ START_TEST(not_ours)
 	put32(q + 12, H_OTHER_IP); /* source not us */
 	icmp_err_raw(h, 3, 3, 0, q, 28);
 	put32(q + 12, H_OUR_IP);
-	q[9] = 17; /* UDP */
+	q[9] = 132; /* SCTP */
 	icmp_err_raw(h, 3, 3, 0, q, 28);
 	q[9] = 6;
 	q[20] ^= 0x01; /* another local port */

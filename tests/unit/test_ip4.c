@@ -141,7 +141,7 @@ START_TEST(unknown_protocol)
 	struct harness *h = setup();
 	uint8_t f[100];
 
-	expect_drop(h, f, h_build_ip4(f, h_peer_mac, H_PEER_IP, H_OUR_IP, 17, data, 16),
+	expect_drop(h, f, h_build_ip4(f, h_peer_mac, H_PEER_IP, H_OUR_IP, 132, data, 16),
 		    STAT_ip_drop_proto);
 }
 END_TEST
