@@ -37,7 +37,7 @@
 #define IPC_MAX_MSG 512 /* no message is larger */
 
 enum ipc_type {
-	IPC_HELLO = 1,	/* shim -> daemon: first message; reply: err */
+	IPC_HELLO = 1,	/* shim -> daemon: first message; reply: err [+ caps: ipc_hello_rep] */
 	IPC_CONNECT,	/* shim -> daemon: + SCM_RIGHTS(daemon end); reply: ipc_connect_rep */
 	IPC_GETINFO,	/* shim -> daemon: sock_id; reply: ipc_info */
 	IPC_SETOPT,	/* shim -> daemon: ipc_opt; reply: err */
@@ -46,6 +46,8 @@ enum ipc_type {
 	IPC_STATUS,	/* ipc_list_req; reply: ipc_status_rep */
 	IPC_STATS,	/* ipc_list_req; reply: ipc_stats_rep */
 	IPC_CAPTURE,	/* ipc_capture [+ SCM_RIGHTS(fd) to start]; reply: ipc_capture_rep */
+	/* Sent only to a daemon that advertises it, see "Capabilities" below. */
+	IPC_QUEUES,	/* shim -> daemon: sock_id; reply: ipc_queues (IPC_CAP_QUEUES) */
 	IPC_TYPE_MAX,
 };
 
@@ -112,6 +114,10 @@ enum ipc_opt_name {
 	IPC_OPT_KEEPIDLE,
 	IPC_OPT_KEEPINTVL,
 	IPC_OPT_KEEPCNT,
+	/* Only to a daemon that advertises them (ipc_hello_rep.caps). */
+	IPC_OPT_LINGER, /* IPC_CAP_LINGER; -1: off, else l_linger in seconds (0: RST on close) */
+	IPC_OPT_TOS,	/* IPC_CAP_IPOPTS; IP_TOS byte (ECN bits clear) */
+	IPC_OPT_TTL,	/* IPC_CAP_IPOPTS; 1..255, -1: the stack's default */
 };
 
 struct ipc_opt {
@@ -269,6 +275,45 @@ struct ipc_capture_rep {
 	uint64_t bytes;	    /* bytes written, file header included */
 	int32_t write_error; /* errno of the write that failed, 0 if none */
 	uint32_t pad;
+};
+
+/*
+ * Capabilities.  The daemon drops a control connection that sends a type it
+ * does not know, and refuses an option name it does not know, so newer
+ * messages and options are sent only to a daemon that says it has them.
+ * A daemon that knows none of them answers IPC_HELLO with a bare struct
+ * ipc_hdr; one that knows some answers with struct ipc_hello_rep, and the
+ * shim accepts either length.
+ *
+ * IPC_CAP_LINGER: IPC_OPT_LINGER.  With l_linger 0 the daemon aborts the
+ *   connection (RST, send buffer discarded) instead of shutting it down when
+ *   the program's last copy of the socket is gone (its end of the pair hung
+ *   up), as tcp_close() does for SO_LINGER {1, 0}; that covers close(),
+ *   exit, close_range and every close the shim does not see.
+ * IPC_CAP_IPOPTS: IPC_OPT_TOS and IPC_OPT_TTL for the connection's segments.
+ * IPC_CAP_QUEUES: IPC_QUEUES, the counts behind ioctl SIOCOUTQ/SIOCOUTQNSD.
+ */
+#define IPC_CAP_LINGER 0x1
+#define IPC_CAP_IPOPTS 0x2
+#define IPC_CAP_QUEUES 0x4
+
+struct ipc_hello_rep {
+	struct ipc_hdr hdr;
+	uint32_t caps; /* IPC_CAP_* */
+	uint32_t pad;
+};
+
+/*
+ * IPC_QUEUES reply: one instant of the bytes between the program and the
+ * wire.  SIOCOUTQ is pair_unread + snd_queued, SIOCOUTQNSD pair_unread +
+ * snd_unsent (Linux: write_seq - snd_una, write_seq - snd_nxt).
+ */
+struct ipc_queues {
+	struct ipc_hdr hdr;   /* err: EBADF (unknown sock_id) */
+	uint32_t pair_unread; /* bytes the program wrote that the daemon has not read (SIOCINQ on its end) */
+	uint32_t snd_queued;  /* bytes in the stack's send buffer, unacknowledged + unsent */
+	uint32_t snd_unsent;  /* of those, not sent yet */
+	uint32_t rcv_queued;  /* bytes received, not yet written into the pair */
 };
 
 _Static_assert(sizeof(struct ipc_status_rep) <= IPC_MAX_MSG, "IPC_STATUS reply too large");
