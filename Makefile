@@ -63,6 +63,9 @@ PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+# One C program per tricky socket semantic, run through the shim by tests/e2e/run.
+E2E_SRC := $(wildcard tests/e2e/*.c)
+E2E_BIN := $(E2E_SRC:%.c=$(BUILD)/%)
 
 BINS := $(BUILD)/ustackd $(BUILD)/libustack.so $(BUILD)/ustack $(BUILD)/impair
 
@@ -123,7 +126,12 @@ asan:
 check-unit: $(BUILD)/tests/unit/run
 	CK_FORK=yes $(BUILD)/tests/unit/run
 
-check-e2e: all
+# Fortified (-D_FORTIFY_SOURCE=2): read and recv reach the shim as __read_chk and __recv_chk.
+$(BUILD)/tests/e2e/%: tests/e2e/%.c | $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -D_FORTIFY_SOURCE=2 $(SHIM_SAN) -o $@ $< -lpthread
+
+check-e2e: all $(E2E_BIN)
 	@tools/deps test
 	tests/e2e/impair $(BUILD); st=$$?; tests/e2e/run $(BUILD) && exit $$st
 
@@ -172,4 +180,5 @@ clean:
 	rm -rf build
 
 -include $(PROTO_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+	$(E2E_BIN:=.d) \
 	$(USTACK_OBJ:.o=.d) $(BUILD)/tools/impair.d

@@ -8,7 +8,9 @@
  * constructor calls a wrapper before ours ran.  Should dlsym not find a name
  * (it always does with glibc), a direct system call stands in, so a wrapper
  * never calls through NULL.  Inside the shim, calls that must not come back
- * into a wrapper (close, connect, send, ...) always go through REAL().
+ * into a wrapper (close, connect, send, ...) always go through REAL().  The
+ * shim exports syscall() too, so the stand-ins reach the kernel through
+ * real_syscall6(), never through the name syscall.
  */
 #include "shim.h"
 
@@ -21,39 +23,100 @@
 
 struct real_fns real;
 int real_ready;
+pid_t g_pid;
 
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+/* The stand-in for syscall() itself: the instruction, where we know it. */
+static long fb_syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6], ret;
+	int i;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+#if defined(__x86_64__)
+	{
+		register long r10 __asm__("r10") = a[3];
+		register long r8 __asm__("r8") = a[4];
+		register long r9 __asm__("r9") = a[5];
+
+		__asm__ volatile("syscall"
+				 : "=a"(ret)
+				 : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8),
+				   "r"(r9)
+				 : "rcx", "r11", "memory");
+	}
+#elif defined(__aarch64__)
+	{
+		register long x8 __asm__("x8") = nr;
+		register long x0 __asm__("x0") = a[0];
+		register long x1 __asm__("x1") = a[1];
+		register long x2 __asm__("x2") = a[2];
+		register long x3 __asm__("x3") = a[3];
+		register long x4 __asm__("x4") = a[4];
+		register long x5 __asm__("x5") = a[5];
+
+		__asm__ volatile("svc 0"
+				 : "+r"(x0)
+				 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+				 : "memory");
+		ret = x0;
+	}
+#else
+	(void)a;
+	ret = -ENOSYS;
+#endif
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+long real_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	return REAL(syscall)(nr, a, b, c, d, e, f);
+}
+
+#define SYS6_(nr, a, b, c, d, e, f, ...)                                                           \
+	real_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+/* A raw system call with up to six arguments (the missing ones are 0). */
+#define SYS6(...) SYS6_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
 
 /* Stand-ins if dlsym fails: the bare system calls. */
 static int fb_socket(int d, int t, int p)
 {
-	return (int)syscall(SYS_socket, d, t, p);
+	return (int)SYS6(SYS_socket, d, t, p);
 }
 static int fb_connect(int fd, const struct sockaddr *a, socklen_t l)
 {
-	return (int)syscall(SYS_connect, fd, a, l);
+	return (int)SYS6(SYS_connect, fd, a, l);
 }
 static int fb_bind(int fd, const struct sockaddr *a, socklen_t l)
 {
-	return (int)syscall(SYS_bind, fd, a, l);
+	return (int)SYS6(SYS_bind, fd, a, l);
 }
 static int fb_close(int fd)
 {
-	return (int)syscall(SYS_close, fd);
+	return (int)SYS6(SYS_close, fd);
 }
 static int fb_dup(int fd)
 {
-	return (int)syscall(SYS_dup, fd);
+	return (int)SYS6(SYS_dup, fd);
 }
 static int fb_dup2(int o, int n)
 {
 	if (o == n)
-		return (int)syscall(SYS_fcntl, o, F_GETFD) < 0 ? -1 : n;
-	return (int)syscall(SYS_dup3, o, n, 0);
+		return (int)SYS6(SYS_fcntl, o, F_GETFD) < 0 ? -1 : n;
+	return (int)SYS6(SYS_dup3, o, n, 0);
 }
 static int fb_dup3(int o, int n, int f)
 {
-	return (int)syscall(SYS_dup3, o, n, f);
+	return (int)SYS6(SYS_dup3, o, n, f);
 }
 static int fb_fcntl(int fd, int cmd, ...)
 {
@@ -63,47 +126,47 @@ static int fb_fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+	return (int)SYS6(SYS_fcntl, fd, cmd, arg);
 }
 static int fb_shutdown(int fd, int how)
 {
-	return (int)syscall(SYS_shutdown, fd, how);
+	return (int)SYS6(SYS_shutdown, fd, how);
 }
 static int fb_getsockopt(int fd, int l, int n, void *v, socklen_t *len)
 {
-	return (int)syscall(SYS_getsockopt, fd, l, n, v, len);
+	return (int)SYS6(SYS_getsockopt, fd, l, n, v, len);
 }
 static int fb_setsockopt(int fd, int l, int n, const void *v, socklen_t len)
 {
-	return (int)syscall(SYS_setsockopt, fd, l, n, v, len);
+	return (int)SYS6(SYS_setsockopt, fd, l, n, v, len);
 }
 static int fb_getsockname(int fd, struct sockaddr *a, socklen_t *l)
 {
-	return (int)syscall(SYS_getsockname, fd, a, l);
+	return (int)SYS6(SYS_getsockname, fd, a, l);
 }
 static int fb_getpeername(int fd, struct sockaddr *a, socklen_t *l)
 {
-	return (int)syscall(SYS_getpeername, fd, a, l);
+	return (int)SYS6(SYS_getpeername, fd, a, l);
 }
 static ssize_t fb_read(int fd, void *b, size_t n)
 {
-	return syscall(SYS_read, fd, b, n);
+	return SYS6(SYS_read, fd, b, n);
 }
 static ssize_t fb_write(int fd, const void *b, size_t n)
 {
-	return syscall(SYS_write, fd, b, n);
+	return SYS6(SYS_write, fd, b, n);
 }
 static ssize_t fb_readv(int fd, const struct iovec *v, int n)
 {
-	return syscall(SYS_readv, fd, v, n);
+	return SYS6(SYS_readv, fd, v, n);
 }
 static ssize_t fb_writev(int fd, const struct iovec *v, int n)
 {
-	return syscall(SYS_writev, fd, v, n);
+	return SYS6(SYS_writev, fd, v, n);
 }
 static ssize_t fb_recvfrom(int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l)
 {
-	return syscall(SYS_recvfrom, fd, b, n, f, a, l);
+	return SYS6(SYS_recvfrom, fd, b, n, f, a, l);
 }
 static ssize_t fb_recv(int fd, void *b, size_t n, int f)
 {
@@ -112,7 +175,7 @@ static ssize_t fb_recv(int fd, void *b, size_t n, int f)
 static ssize_t fb_sendto(int fd, const void *b, size_t n, int f, const struct sockaddr *a,
 			 socklen_t l)
 {
-	return syscall(SYS_sendto, fd, b, n, f, a, l);
+	return SYS6(SYS_sendto, fd, b, n, f, a, l);
 }
 static ssize_t fb_send(int fd, const void *b, size_t n, int f)
 {
@@ -120,11 +183,11 @@ static ssize_t fb_send(int fd, const void *b, size_t n, int f)
 }
 static ssize_t fb_recvmsg(int fd, struct msghdr *m, int f)
 {
-	return syscall(SYS_recvmsg, fd, m, f);
+	return SYS6(SYS_recvmsg, fd, m, f);
 }
 static ssize_t fb_sendmsg(int fd, const struct msghdr *m, int f)
 {
-	return syscall(SYS_sendmsg, fd, m, f);
+	return SYS6(SYS_sendmsg, fd, m, f);
 }
 static ssize_t fb_read_chk(int fd, void *b, size_t n, size_t buflen)
 {
@@ -138,6 +201,21 @@ static ssize_t fb_recvfrom_chk(int fd, void *b, size_t n, size_t buflen, int f, 
 			       socklen_t *l)
 {
 	return fb_recvfrom(fd, b, n, f, a, l);
+}
+
+static int fb_close_range(unsigned int first, unsigned int last, int flags)
+{
+	return (int)SYS6(SYS_close_range, first, last, flags);
+}
+static void fb_closefrom(int fd)
+{
+	SYS6(SYS_close_range, fd, ~0u, 0);
+}
+/* No stand-in can do this; glibc always has it. */
+static int fb_fclose(FILE *f)
+{
+	errno = ENOSYS;
+	return EOF;
 }
 
 /* POSIX lets dlsym()'s void * be converted to a function pointer. */
@@ -180,7 +258,12 @@ static void real_resolve(void)
 	RESOLVE(read_chk, "__read_chk", fb_read_chk);
 	RESOLVE(recv_chk, "__recv_chk", fb_recv_chk);
 	RESOLVE(recvfrom_chk, "__recvfrom_chk", fb_recvfrom_chk);
+	RESOLVE(syscall, "syscall", fb_syscall);
+	RESOLVE(close_range, "close_range", fb_close_range);
+	RESOLVE(closefrom, "closefrom", fb_closefrom);
+	RESOLVE(fclose, "fclose", fb_fclose);
 
+	g_pid = getpid();
 	ctl_init();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	/* REAL() may use the table without the once after it sees this. */
@@ -223,6 +306,7 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
+	__atomic_store_n(&g_pid, getpid(), __ATOMIC_RELAXED);
 	pthread_mutex_init(&g_lock, NULL);
 	ctl_atfork_child();
 	pthread_setcancelstate(fork_held.cancel, NULL);

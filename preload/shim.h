@@ -18,7 +18,13 @@
  * with signals blocked, so that a signal handler calling close() cannot
  * deadlock against the thread it interrupted.  A slot is a cache, validated by
  * the inode of end A on the slow paths: a socket closed behind the shim's back
- * (syscall(SYS_close), close_range, fclose) is noticed and dropped.
+ * (a close the wrappers of close.c did not see) is noticed and dropped.
+ *
+ * Processes: fork() runs pthread_atfork handlers, so a child gets its own
+ * control connection (real.c).  A child of vfork() or of a raw clone() runs
+ * no handler and may share the parent's memory: there the shim leaves the
+ * table alone (shim_foreign()) and close, dup and friends go straight to the
+ * kernel, which is all such a child may do before exec or _exit.
  */
 #ifndef USTACK_SHIM_H
 #define USTACK_SHIM_H
@@ -29,11 +35,13 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "ipc.h"
 
@@ -72,6 +80,10 @@ struct real_fns {
 	ssize_t (*read_chk)(int, void *, size_t, size_t);
 	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
 	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+	long (*syscall)(long, ...);
+	int (*close_range)(unsigned int, unsigned int, int);
+	void (*closefrom)(int);
+	int (*fclose)(FILE *);
 };
 
 extern struct real_fns real;
@@ -79,6 +91,21 @@ extern int real_ready; /* set (release) once `real` is filled */
 
 /* Resolve the real functions once (also run as a constructor); never fails. */
 const struct real_fns *real_get(void);
+/* The kernel's syscall(), never the shim's dispatcher; -1 and errno on error. */
+long real_syscall6(long nr, long a, long b, long c, long d, long e, long f);
+
+/* The process the table belongs to: set at load time and in fork()'s child. */
+extern pid_t g_pid;
+
+/*
+ * True in a child the shim did not see forked (vfork(), clone()): it may
+ * share the parent's memory, so it must not change the table.  A syscall:
+ * for the slow paths only.
+ */
+static inline bool shim_foreign(void)
+{
+	return getpid() != __atomic_load_n(&g_pid, __ATOMIC_RELAXED);
+}
 
 #define REAL(fn)                                                                                   \
 	(__builtin_expect(__atomic_load_n(&real_ready, __ATOMIC_ACQUIRE), 1) ? real.fn             \
@@ -132,6 +159,7 @@ struct usock {
 #define FD_LIMIT       (FD_TOP_SLOTS * FD_CHUNK_SLOTS) /* 2^30 fds */
 
 extern struct usock **g_fdtab[FD_TOP_SLOTS];
+extern unsigned g_fdtab_top; /* chunks above this were never allocated */
 extern pthread_mutex_t g_lock;
 
 /* The usock of fd or NULL: lock-free, unvalidated (the data path's test). */
@@ -181,6 +209,8 @@ void us_put(struct usock *us);
 int slot_set(int fd, struct usock *us);
 /* Empty fd's slot and return what it held (the caller owns that reference). */
 struct usock *slot_take(int fd);
+/* Empty and put every slot in [first, last]: after the kernel closed them. */
+void slots_drop_range(unsigned first, unsigned last);
 /* The usock of fd if fd still is end A (checked by inode), else NULL; drops stale slots. */
 struct usock *us_lookup(int fd);
 /* True if fd still is the socket with inode ino. */

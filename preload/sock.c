@@ -23,6 +23,7 @@
  *
  * A failed socket (US_FAILED) has a dead pair; connecting it again puts a
  * fresh pair on the fd number, as the kernel would start a new attempt.
+
  */
 #include "shim.h"
 
@@ -563,6 +564,9 @@ SHIM_API int socket(int domain, int type, int protocol)
 	 */
 	if (domain != AF_INET || base != SOCK_STREAM || (protocol != 0 && protocol != IPPROTO_TCP))
 		return REAL(socket)(domain, type, protocol);
+	/* A vfork() child shares our table and may only exec: a kernel socket. */
+	if (shim_foreign())
+		return REAL(socket)(domain, type, protocol);
 
 	if (pair_new(type & (SOCK_NONBLOCK | SOCK_CLOEXEC), sv) < 0)
 		return -1;
@@ -657,7 +661,7 @@ SHIM_API int close(int fd)
 	struct shim_held old;
 	int ret, e;
 
-	if (slot_peek(fd) == NULL)
+	if (slot_peek(fd) == NULL || shim_foreign())
 		return REAL(close)(fd);
 	/*
 	 * The slot goes first and the fd after, both under the lock, so a
@@ -697,7 +701,7 @@ SHIM_API int dup(int oldfd)
 	struct shim_held old;
 	int fd, e;
 
-	if (slot_peek(oldfd) == NULL)
+	if (slot_peek(oldfd) == NULL || shim_foreign())
 		return REAL(dup)(oldfd);
 	shim_lock(&old);
 	fd = REAL(dup)(oldfd);
@@ -714,7 +718,8 @@ SHIM_API int dup2(int oldfd, int newfd)
 	struct shim_held old;
 	int fd, e;
 
-	if ((slot_peek(oldfd) == NULL && slot_peek(newfd) == NULL) || oldfd == newfd)
+	if ((slot_peek(oldfd) == NULL && slot_peek(newfd) == NULL) || oldfd == newfd ||
+	    shim_foreign())
 		return REAL(dup2)(oldfd, newfd);
 	shim_lock(&old);
 	fd = REAL(dup2)(oldfd, newfd);
@@ -731,7 +736,8 @@ SHIM_API int dup3(int oldfd, int newfd, int flags)
 	struct shim_held old;
 	int fd, e;
 
-	if ((slot_peek(oldfd) == NULL && slot_peek(newfd) == NULL) || oldfd == newfd)
+	if ((slot_peek(oldfd) == NULL && slot_peek(newfd) == NULL) || oldfd == newfd ||
+	    shim_foreign())
 		return REAL(dup3)(oldfd, newfd, flags);
 	shim_lock(&old);
 	fd = REAL(dup3)(oldfd, newfd, flags);
@@ -749,7 +755,7 @@ static int fcntl_common(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
 	struct shim_held old;
 	int nfd, e;
 
-	if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || slot_peek(fd) == NULL)
+	if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || slot_peek(fd) == NULL || shim_foreign())
 		return fn(fd, cmd, arg);
 	shim_lock(&old);
 	nfd = fn(fd, cmd, arg);
@@ -811,7 +817,5 @@ SHIM_API int shutdown(int fd, int how)
 
 /*
  * TODO(listen): listen, accept, accept4.  TODO(exec): re-inject LD_PRELOAD
- * and find inherited sockets by inode.  TODO(close_range), TODO(syscall):
- * dispatch close/socket calls made through syscall(); the inode check makes
- * the sockets they close harmless meanwhile.  TODO(dns): getaddrinfo.
+ * and find inherited sockets by inode.  TODO(dns): getaddrinfo.
  */

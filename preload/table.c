@@ -13,7 +13,8 @@
  *
  * Slots are a cache.  us_lookup() checks, with fstat(), that the fd still is
  * the socket whose inode the usock recorded, and forgets the slot if not
- * (a close the shim did not see: syscall(SYS_close), close_range, fclose).
+ * (a close the shim did not see: an inline system call, fcloseall(),
+ * freopen(), a close inside another library's own system calls, ...).
  */
 #include "shim.h"
 
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 struct usock **g_fdtab[FD_TOP_SLOTS];
+unsigned g_fdtab_top;
 pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct usock *free_list;
@@ -99,6 +101,8 @@ int slot_set(int fd, struct usock *us)
 		if (chunk == NULL)
 			return -ENOMEM;
 		__atomic_store_n(&g_fdtab[top], chunk, __ATOMIC_RELEASE);
+		if (top >= g_fdtab_top)
+			__atomic_store_n(&g_fdtab_top, top + 1, __ATOMIC_RELEASE);
 	}
 	old =
 	    __atomic_exchange_n(&chunk[(unsigned)fd & (FD_CHUNK_SLOTS - 1)], us, __ATOMIC_ACQ_REL);
@@ -118,6 +122,32 @@ struct usock *slot_take(int fd)
 		return NULL;
 	return __atomic_exchange_n(&chunk[(unsigned)fd & (FD_CHUNK_SLOTS - 1)], NULL,
 				   __ATOMIC_ACQ_REL);
+}
+
+void slots_drop_range(unsigned first, unsigned last)
+{
+	unsigned top, i, lo, hi;
+
+	if (first >= FD_LIMIT)
+		return;
+	if (last >= FD_LIMIT)
+		last = FD_LIMIT - 1;
+	for (top = first >> FD_CHUNK_SHIFT; top <= last >> FD_CHUNK_SHIFT && top < g_fdtab_top;
+	     top++) {
+		struct usock **chunk = g_fdtab[top], *us;
+
+		if (chunk == NULL)
+			continue;
+		lo = top == first >> FD_CHUNK_SHIFT ? first & (FD_CHUNK_SLOTS - 1) : 0;
+		hi = top == last >> FD_CHUNK_SHIFT ? last & (FD_CHUNK_SLOTS - 1) : FD_CHUNK_SLOTS - 1;
+		for (i = lo; i <= hi; i++) {
+			if (__atomic_load_n(&chunk[i], __ATOMIC_RELAXED) == NULL)
+				continue;
+			us = __atomic_exchange_n(&chunk[i], NULL, __ATOMIC_ACQ_REL);
+			if (us != NULL)
+				us_put(us);
+		}
+	}
 }
 
 ino_t fd_ino(int fd)

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# tests/e2e/shim.sh - sourced by tests/e2e/run: the socket semantics of the
+# shim, one C program each (tests/e2e/t_*.c, built by make into
+# BUILD/tests/e2e/), run through `ustack run` in the stack namespace against
+# the kernel peer, and bash's /dev/tcp.
+#
+# Uses what run defines: client, pass, fail, BUILD, S, P, T, LAB_PEER_ADDR,
+# and lib.sh's LIB_PIDS, lib_alive, lib_stop.  t_slowpeer runs in the peer
+# namespace (the kernel, no shim) to hold a handshake back; it and the client
+# meet through files in $T/slow.
+
+# shim_prog NAME SECONDS ARGS... - BUILD/tests/e2e/NAME through the shim:
+# PASS with the line it printed, or FAIL with its FAIL lines.
+shim_prog() {
+	local name=$1 secs=$2 bin="$BUILD/tests/e2e/$1" out rc
+	shift 2
+	if [ ! -x "$bin" ]; then
+		fail "$name" "$bin is missing (make check-e2e builds it)"
+		return
+	fi
+	out=$(client "$secs" "$bin" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		pass "$name" "$(tail -n 1 <<<"$out")"
+	elif grep -q '^FAIL' <<<"$out"; then
+		fail "$name" "exit $rc: $(grep '^FAIL' <<<"$out" | head -n 3 | tr '\n' ' ')"
+	else
+		fail "$name" "exit $rc (124: timed out after ${secs}s): $(tail -n 3 <<<"$out" | tr '\n' ' ')"
+	fi
+}
+
+shim_prog t_syscall_close 20 "$LAB_PEER_ADDR"
+shim_prog t_syscall_pass 10
+shim_prog t_close_range 20 "$LAB_PEER_ADDR"
+shim_prog t_fclose 20 "$LAB_PEER_ADDR"
+shim_prog t_fork 20 "$LAB_PEER_ADDR"
+shim_prog t_threads 60 "$LAB_PEER_ADDR"
