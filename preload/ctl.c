@@ -14,6 +14,10 @@
  * gets one line naming the socket path; the line is printed again only after
  * a later HELLO succeeded.  The fd is checked by inode before each use, so a
  * program that closed it behind the shim's back only costs a reconnect.
+ *
+ * The HELLO reply says which newer messages and options the daemon knows
+ * (ipc.h, "Capabilities"); the shim sends only those: a daemon drops a
+ * connection that sends a type it does not know.
  */
 #include "shim.h"
 
@@ -30,6 +34,7 @@
 
 static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 static bool ctl_path_long; /* $USTACK_SOCKET does not fit in sun_path */
+static uint32_t ctl_caps;  /* IPC_CAP_* of the open connection */
 static int ctl_fd = -1;
 static ino_t ctl_ino;
 static uint32_t ctl_seq;
@@ -138,7 +143,9 @@ static int ctl_recv(uint16_t type, uint32_t seq, struct ipc_hdr *rep, size_t rep
 		}
 		if (m.hdr.type != type)
 			return -EPROTO;
-		if ((size_t)n != replen && !(m.hdr.err != 0 && (size_t)n == sizeof(m.hdr)))
+		/* An error may come as a bare header; so may HELLO's, from a daemon without caps. */
+		if ((size_t)n != replen && !((m.hdr.err != 0 || type == IPC_HELLO) &&
+					     (size_t)n == sizeof(m.hdr)))
 			return -EPROTO;
 		memset(rep, 0, replen);
 		memcpy(rep, m.buf, (size_t)n);
@@ -169,7 +176,7 @@ static int ctl_open(void)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
 	struct ipc_hello hello = {.hdr.type = IPC_HELLO};
-	struct ipc_hdr rep;
+	struct ipc_hello_rep rep;
 	int fd, err;
 
 	if (ctl_path_long)
@@ -197,14 +204,16 @@ static int ctl_open(void)
 	ctl_fd = fd;
 	ctl_ino = fd_ino(fd);
 	ctl_seq = 0;
+	ctl_caps = 0;
 	hello.pid = getpid();
-	err = ctl_roundtrip(&hello.hdr, sizeof(hello), -1, &rep, sizeof(rep));
+	err = ctl_roundtrip(&hello.hdr, sizeof(hello), -1, &rep.hdr, sizeof(rep));
 	if (err != 0)
 		return -err; /* ctl_roundtrip dropped the connection and warned */
-	if (rep.err != 0) {
-		ctl_drop(rep.err);
-		return rep.err;
+	if (rep.hdr.err != 0) {
+		ctl_drop(rep.hdr.err);
+		return rep.hdr.err;
 	}
+	ctl_caps = rep.caps; /* 0 from a bare header */
 	ctl_warned = false;
 	return 0;
 }
@@ -261,11 +270,17 @@ void ctl_release(uint32_t sock_id)
 	errno = saved;
 }
 
+bool ctl_has(uint32_t cap)
+{
+	return ctl_ensure() == 0 && (ctl_caps & cap) == cap;
+}
+
 void ctl_atfork_child(void)
 {
 	if (ctl_fd >= 0 && fd_is_ino(ctl_fd, ctl_ino))
 		REAL(close)(ctl_fd);
 	ctl_fd = -1;
 	ctl_seq = 0;
+	ctl_caps = 0;
 	ctl_warned = false;
 }

@@ -10,12 +10,35 @@
  * connect reply.  Options ustack does not implement fail with ENOPROTOOPT
  * rather than pretend.  Generic SOL_SOCKET options (timeouts, buffer sizes)
  * act on the pair, which is what carries the bytes.
+ *
+ * Some options the pair cannot hold the way TCP does: SO_REUSEPORT (AF_UNIX
+ * refuses it), IP_TOS and IP_TTL (no IP level), the SO_PEER* family (the
+ * pair would name the shim's own process).  Those are kept in the usock and
+ * answered as Linux answers for TCP; SO_LINGER, IP_TOS and IP_TTL also go
+ * to a daemon that advertises them (ipc.h, "Capabilities").  SO_LINGER and
+ * SO_REUSEADDR stay on the pair as well, so getsockopt() reads them back
+ * natively.
+ *
+ * ioctl: FIONREAD/SIOCINQ, FIONBIO and FIOASYNC are right natively.
+ * SIOCOUTQ and SIOCOUTQNSD are not (see diag.c): they are the bytes not yet
+ * acknowledged (not yet sent): what is still in the pair plus what the
+ * daemon holds, asked with IPC_QUEUES, or the pair's share alone when the
+ * daemon cannot say.
  */
 #include "shim.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/sockios.h>
+#include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
 
 /* Linux's defaults (include/net/tcp.h) and bounds, reported while unset. */
 #define TCP_KEEPIDLE_DEFAULT  7200
@@ -61,6 +84,38 @@ static int so_error(int fd, struct usock *us)
 	return 0;
 }
 
+/* An IP-level value out like do_ip_getsockopt(): one byte for a short buffer. */
+static int put_ip_opt(void *optval, socklen_t *optlen, int v)
+{
+	unsigned char c = (unsigned char)v;
+
+	if (optval == NULL || optlen == NULL)
+		return -EFAULT;
+	if ((int)*optlen < 0)
+		return -EINVAL;
+	if (*optlen > 0 && *optlen < sizeof(int) && v >= 0 && v <= 255) {
+		memcpy(optval, &c, 1);
+		*optlen = 1;
+		return 0;
+	}
+	return put_int_opt(optval, optlen, v);
+}
+
+/* SO_PEERNAME as sock_getsockopt() does it: the buffer may not be larger than the address. */
+static int put_peername(struct usock *us, void *optval, socklen_t *optlen)
+{
+	if (optval == NULL || optlen == NULL)
+		return -EFAULT;
+	if ((int)*optlen < 0)
+		return -EINVAL;
+	if (us->state != US_CONNECTING && us->state != US_CONNECTED)
+		return -ENOTCONN;
+	if (*optlen > sizeof(us->peer))
+		return -EINVAL;
+	memcpy(optval, &us->peer, *optlen);
+	return 0;
+}
+
 /* Under g_lock: getsockopt() for a ustack socket; 1 means "ask the pair". */
 static int us_getsockopt(int fd, struct usock *us, int level, int name, void *val, socklen_t *len)
 {
@@ -87,12 +142,44 @@ static int us_getsockopt(int fd, struct usock *us, int level, int name, void *va
 			if (us_fast(us) & F_RESTORE)
 				return put_int_opt(val, len, us->sndbuf_saved);
 			return 1;
+		case SO_REUSEPORT:
+			return put_int_opt(val, len, us->reuseport);
+		case SO_PEERCRED: {
+			/* A TCP socket has no peer credentials: cred_to_ucred(NULL, NULL). */
+			struct ucred uc = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+
+			if (val == NULL || len == NULL)
+				return -EFAULT;
+			if ((int)*len < 0)
+				return -EINVAL;
+			if (*len > sizeof(uc))
+				*len = sizeof(uc);
+			memcpy(val, &uc, *len);
+			return 0;
+		}
+		case SO_PEERNAME:
+			return put_peername(us, val, len);
+		case SO_PEERSEC:
+			return -ENOPROTOOPT; /* no labelled networking */
+		case SO_PEERGROUPS:
+		case SO_PEERPIDFD:
+			return -ENODATA;
 		default:
 			return 1;
 		}
 	}
+	if (level == IPPROTO_IP) {
+		switch (name) {
+		case IP_TOS:
+			return put_ip_opt(val, len, us->tos);
+		case IP_TTL:
+			return put_ip_opt(val, len, us->ttl < 0 ? IPDEFTTL : us->ttl);
+		default:
+			return -ENOPROTOOPT; /* TODO(ipopts): IP_MTU, IP_OPTIONS, ... */
+		}
+	}
 	if (level != IPPROTO_TCP)
-		return -ENOPROTOOPT; /* TODO(ipopts): IP_TOS, IP_TTL, ... */
+		return -ENOPROTOOPT;
 	switch (name) {
 	case TCP_NODELAY:
 		return put_int_opt(val, len, o->nodelay);
@@ -129,13 +216,34 @@ SHIM_API int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	return 0;
 }
 
-/* Under g_lock: tell the daemon about one option, if it has the socket. */
+/* The capability a daemon must advertise before it is sent option name, 0 if none. */
+static uint32_t opt_cap(int name)
+{
+	switch (name) {
+	case IPC_OPT_LINGER:
+		return IPC_CAP_LINGER;
+	case IPC_OPT_TOS:
+	case IPC_OPT_TTL:
+		return IPC_CAP_IPOPTS;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Under g_lock: tell the daemon about one option, if it has the socket.  A
+ * daemon that does not advertise the option is not told: the value is kept
+ * and answered by the shim (TODO(daemon): IPC_CAP_LINGER, IPC_CAP_IPOPTS).
+ */
 static int send_opt(struct usock *us, int name, int32_t value)
 {
 	struct ipc_opt req = {.hdr.type = IPC_SETOPT, .hdr.sock_id = us->sock_id};
 	struct ipc_hdr rep;
+	uint32_t cap = opt_cap(name);
 
 	if (us->state != US_CONNECTING && us->state != US_CONNECTED)
+		return 0;
+	if (cap != 0 && !ctl_has(cap))
 		return 0;
 	req.name = name;
 	req.value = value;
@@ -145,15 +253,90 @@ static int send_opt(struct usock *us, int name, int32_t value)
 	return -rep.err;
 }
 
+void us_send_late_opts(struct usock *us)
+{
+	if (us->linger >= 0)
+		send_opt(us, IPC_OPT_LINGER, us->linger);
+	if (us->tos != 0)
+		send_opt(us, IPC_OPT_TOS, us->tos);
+	if (us->ttl >= 0)
+		send_opt(us, IPC_OPT_TTL, us->ttl);
+}
+
+/* Read an int option as sock_setsockopt() does: at least an int.  0 or -errno. */
+static int get_int_arg(const void *val, socklen_t len, int *v)
+{
+	if (len < sizeof(int))
+		return -EINVAL;
+	if (val == NULL)
+		return -EFAULT;
+	memcpy(v, val, sizeof(int));
+	return 0;
+}
+
+/* Under g_lock: IP-level setsockopt(), as do_ip_setsockopt() reads an int or one byte. */
+static int us_setsockopt_ip(struct usock *us, int name, const void *val, socklen_t len)
+{
+	int v = 0;
+
+	if (len >= 1) {
+		unsigned char c;
+
+		if (val == NULL)
+			return -EFAULT;
+		if (len >= sizeof(int)) {
+			memcpy(&v, val, sizeof(v));
+		} else {
+			memcpy(&c, val, 1);
+			v = c;
+		}
+	}
+	switch (name) {
+	case IP_TOS:
+		/* For SOCK_STREAM the ECN bits are the stack's, not the program's. */
+		us->tos = v & 0xff & ~IPTOS_ECN_MASK;
+		return send_opt(us, IPC_OPT_TOS, us->tos);
+	case IP_TTL:
+		if (len < 1 || (v != -1 && (v < 1 || v > 255)))
+			return -EINVAL;
+		us->ttl = v;
+		return send_opt(us, IPC_OPT_TTL, v);
+	default:
+		return -ENOPROTOOPT; /* TODO(ipopts): IP_MTU_DISCOVER, IP_RECVERR, ... */
+	}
+}
+
 /* Under g_lock: setsockopt() for a ustack socket; 1 means "give it to the pair". */
 static int us_setsockopt(int fd, struct usock *us, int level, int name, const void *val,
 			 socklen_t len)
 {
 	int32_t *slot;
-	int v, opt, lo = 0, hi = 1;
+	int v, opt, lo = 0, hi = 1, err;
 
 	if (level == SOL_SOCKET) {
 		switch (name) {
+		case SO_LINGER: {
+			struct linger lg;
+
+			if (len < sizeof(lg))
+				return -EINVAL;
+			if (val == NULL)
+				return -EFAULT;
+			memcpy(&lg, val, sizeof(lg));
+			us->linger = !lg.l_onoff ? -1 : lg.l_linger < 0 ? INT_MAX : lg.l_linger;
+			err = send_opt(us, IPC_OPT_LINGER, us->linger);
+			return err < 0 ? err : 1; /* the pair keeps it for getsockopt() */
+		}
+		case SO_REUSEADDR:
+			if ((err = get_int_arg(val, len, &v)) < 0)
+				return err;
+			us->reuseaddr = v != 0;
+			return 1;
+		case SO_REUSEPORT:
+			if ((err = get_int_arg(val, len, &v)) < 0)
+				return err;
+			us->reuseport = v != 0; /* TODO(listen): the daemon's port sharing */
+			return 0;
 		case SO_KEEPALIVE:
 			opt = IPC_OPT_KEEPALIVE;
 			slot = &us->opts.keepalive;
@@ -205,8 +388,10 @@ static int us_setsockopt(int fd, struct usock *us, int level, int name, const vo
 		default:
 			return -ENOPROTOOPT; /* TODO(tcpopts): TCP_MAXSEG, TCP_USER_TIMEOUT, ... */
 		}
+	} else if (level == IPPROTO_IP) {
+		return us_setsockopt_ip(us, name, val, len);
 	} else {
-		return -ENOPROTOOPT; /* TODO(ipopts) */
+		return -ENOPROTOOPT; /* as tcp_setsockopt() for a level it does not know */
 	}
 
 	if (len < sizeof(int))
@@ -304,6 +489,73 @@ SHIM_API int getpeername(int fd, __SOCKADDR_ARG addr, socklen_t *len)
 		errno = -err;
 		return -1;
 	}
+	errno = saved;
+	return 0;
+}
+
+/*
+ * Under g_lock: SIOCOUTQ (unsent: SIOCOUTQNSD) for a ustack socket.  As
+ * tcp_ioctl(): 0 before the connection is established.  0 or -errno.
+ */
+static int us_outq(int fd, struct usock *us, bool unsent, int *out)
+{
+	struct ipc_hdr req = {.type = IPC_QUEUES, .sock_id = us->sock_id};
+	struct ipc_queues q;
+	uint32_t rq = 0;
+	uint64_t total;
+	int e;
+
+	*out = 0;
+	if (us->state == US_CONNECTING) {
+		e = us_connect_progress(us);
+		if (e == 0)
+			us_mark_connected(fd, us);
+		else if (e > 0)
+			us->so_err_pending = e; /* for SO_ERROR, which reports it */
+	}
+	if (us->state != US_CONNECTED)
+		return 0;
+	if (ctl_has(IPC_CAP_QUEUES) && ctl_call(&req, sizeof(req), -1, &q.hdr, sizeof(q)) == 0 &&
+	    q.hdr.err == 0) {
+		total = (uint64_t)q.pair_unread + (unsent ? q.snd_unsent : q.snd_queued);
+		*out = total > INT_MAX ? INT_MAX : (int)total;
+		return 0;
+	}
+	/* The daemon cannot say: the pair's share, what the stack has not taken yet. */
+	if (us->pair_ino == 0)
+		us->pair_ino = diag_peer_ino(us->ino);
+	if (diag_rqueue(us->pair_ino, &rq) == 0)
+		*out = rq > INT_MAX ? INT_MAX : (int)rq;
+	return 0;
+}
+
+SHIM_API int ioctl(int fd, unsigned long req, ...)
+{
+	struct usock *us;
+	struct shim_held old;
+	va_list ap;
+	void *arg;
+	int ret = 0, v = 0, saved = errno;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (slot_peek(fd) == NULL || (req != SIOCOUTQ && req != SIOCOUTQNSD))
+		return REAL(ioctl)(fd, req, arg);
+	shim_lock(&old);
+	us = us_lookup(fd);
+	if (us != NULL)
+		ret = us_outq(fd, us, req == SIOCOUTQNSD, &v);
+	shim_unlock(&old);
+	if (us == NULL)
+		return REAL(ioctl)(fd, req, arg);
+	if (ret == 0 && arg == NULL)
+		ret = -EFAULT;
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	memcpy(arg, &v, sizeof(v));
 	errno = saved;
 	return 0;
 }

@@ -203,6 +203,16 @@ static ssize_t fb_recvfrom_chk(int fd, void *b, size_t n, size_t buflen, int f, 
 	return fb_recvfrom(fd, b, n, f, a, l);
 }
 
+static int fb_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return (int)SYS6(SYS_ioctl, fd, req, arg);
+}
 static int fb_close_range(unsigned int first, unsigned int last, int flags)
 {
 	return (int)SYS6(SYS_close_range, first, last, flags);
@@ -258,6 +268,7 @@ static void real_resolve(void)
 	RESOLVE(read_chk, "__read_chk", fb_read_chk);
 	RESOLVE(recv_chk, "__recv_chk", fb_recv_chk);
 	RESOLVE(recvfrom_chk, "__recvfrom_chk", fb_recvfrom_chk);
+	RESOLVE(ioctl, "ioctl", fb_ioctl);
 	RESOLVE(syscall, "syscall", fb_syscall);
 	RESOLVE(close_range, "close_range", fb_close_range);
 	RESOLVE(closefrom, "closefrom", fb_closefrom);

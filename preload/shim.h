@@ -80,6 +80,7 @@ struct real_fns {
 	ssize_t (*read_chk)(int, void *, size_t, size_t);
 	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
 	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+	int (*ioctl)(int, unsigned long, ...);
 	long (*syscall)(long, ...);
 	int (*close_range)(unsigned int, unsigned int, int);
 	void (*closefrom)(int);
@@ -144,6 +145,14 @@ struct usock {
 	int sndbuf_saved; /* SO_SNDBUF (as getsockopt reports it) to restore */
 
 	struct sockaddr_in local, peer;
+	ino_t pair_ino; /* st_ino of end B, kept after connect (sock_diag, SIOCOUTQ) */
+
+	/* Options Linux keeps on the socket that the pair cannot hold for us. */
+	int linger;	   /* -1: off, else l_linger (SO_LINGER is also set on A) */
+	int tos;	   /* IP_TOS, ECN bits clear */
+	int ttl;	   /* IP_TTL, -1: default (64) */
+	bool reuseaddr;	   /* SO_REUSEADDR (also set on A) */
+	bool reuseport;	   /* SO_REUSEPORT (AF_UNIX refuses it) */
 
 	int so_err_pending; /* error learned from the daemon, not yet reported */
 	bool err_reported;  /* the connection's error was reported once */
@@ -232,6 +241,11 @@ int ctl_call(struct ipc_hdr *req, size_t reqlen, int passfd, struct ipc_hdr *rep
 void ctl_release(uint32_t sock_id);
 /* Forget the parent's connection in a child after fork(). */
 void ctl_atfork_child(void);
+/*
+ * True if the daemon advertised cap (IPC_CAP_*) in its HELLO reply; opens
+ * the connection if needed.  False if it cannot be reached.
+ */
+bool ctl_has(uint32_t cap);
 /* Read $USTACK_SOCKET (once, from real_get()). */
 void ctl_init(void);
 
@@ -251,6 +265,15 @@ void us_mark_failed(struct usock *us);
  * clean verdict (an end of file is final; an EPIPE after shutdown is not).
  */
 int us_end_verdict(struct usock *us, bool cache);
+/* Under g_lock, after IPC_CONNECT: the options IPC_CONNECT cannot carry (linger, TOS, TTL). */
+void us_send_late_opts(struct usock *us);
+
+/* ---- AF_UNIX socket diagnostics (diag.c) ---- */
+
+/* Inode of the peer of the AF_UNIX socket with inode ino, 0 if unknown. */
+ino_t diag_peer_ino(ino_t ino);
+/* Bytes unread in the receive queue of the AF_UNIX socket with inode ino.  0 or -errno. */
+int diag_rqueue(ino_t ino, uint32_t *bytes);
 
 /* ---- small helpers ---- */
 

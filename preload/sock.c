@@ -291,6 +291,7 @@ static int us_rearm(int fd, struct usock *us)
 	us->ino = fd_ino(fd);
 	us->b_fd = sv[1];
 	us->b_ino = fd_ino(sv[1]);
+	us->pair_ino = us->b_ino;
 	us->owner = getpid();
 	us->sock_id = 0;
 	us->state = US_UNCONN;
@@ -533,6 +534,7 @@ static int us_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	err = start_connect(fd, us, &dst);
 	if (err != 0)
 		goto out;
+	us_send_late_opts(us);
 	fl = REAL(fcntl)(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK)) {
 		err = EINPROGRESS;
@@ -578,6 +580,7 @@ SHIM_API int socket(int domain, int type, int protocol)
 		us->ino = fd_ino(sv[0]);
 		us->b_fd = sv[1];
 		us->b_ino = fd_ino(sv[1]);
+		us->pair_ino = us->b_ino;
 		us->state = US_UNCONN;
 		us_set_fast(us, F_UNCONN);
 		err = slot_set(sv[0], us);

@@ -58,6 +58,8 @@ struct usock *us_alloc(void)
 	memset(us, 0, sizeof(*us));
 	us->refs = 1;
 	us->b_fd = -1;
+	us->linger = -1;
+	us->ttl = -1;
 	us->owner = getpid();
 	us->local.sin_family = AF_INET;
 	us->peer.sin_family = AF_INET;

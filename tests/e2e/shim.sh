@@ -37,3 +37,27 @@ shim_prog t_close_range 20 "$LAB_PEER_ADDR"
 shim_prog t_fclose 20 "$LAB_PEER_ADDR"
 shim_prog t_fork 20 "$LAB_PEER_ADDR"
 shim_prog t_threads 60 "$LAB_PEER_ADDR"
+shim_prog t_sockopt 20 "$LAB_PEER_ADDR"
+
+# What the shim sends a daemon that advertises capabilities (ustackd does
+# not yet): a stand-in daemon on a path of its own, no network involved.
+if out=$(timeout 30 python3 "$LIB_ROOT/tests/e2e/caps_daemon.py" "$BUILD/libustack.so" \
+	"$BUILD/tests/e2e/t_caps" "$T/caps.sock" 2>&1); then
+	pass shim-caps "$out"
+else
+	fail shim-caps "$(tail -n 3 <<<"$out" | tr '\n' ' ')"
+fi
+
+# None of the above sent the daemon a message it does not know (it would
+# drop the control connection) or an option it refuses: what the daemon
+# does not advertise in its HELLO reply, the shim keeps to itself.
+if st=$("$BUILD/ustack" stats --socket "$SOCK" --json 2>&1); then
+	bad=$(grep -o '"\(ctl_malformed\|ipc_opt_refused\)": *[0-9]*' <<<"$st" | tr -d ' "' | paste -sd ' ')
+	if [[ $bad == *ctl_malformed:0*ipc_opt_refused:0* ]]; then
+		pass shim-protocol "daemon counters after the shim tests: $bad"
+	else
+		fail shim-protocol "daemon counters: ${bad:-none found}"
+	fi
+else
+	fail shim-protocol "ustack stats: $(head -c 300 <<<"$st")"
+fi
