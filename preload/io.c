@@ -19,6 +19,11 @@
  *    as send(MSG_NOSIGNAL) so that the shim can first ask the same question
  *    (Linux owes ECONNRESET, not SIGPIPE, on the first write after a reset)
  *    and then raise SIGPIPE itself when a kernel socket would.
+ *
+ * sendmmsg and recvmmsg work on TCP sockets too: the kernel loops over
+ * sendmsg/recvmsg, and so does the shim, with __sys_recvmmsg()'s rules for
+ * the timeout, MSG_WAITFORONE and an error after the first message.
+ * MSG_FASTOPEN connects and sends in one call (tx_fastopen()).
  */
 #include "shim.h"
 
@@ -26,6 +31,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 /* glibc's fortified entry points (bits/unistd.h, bits/socket2.h). */
@@ -197,11 +203,17 @@ SHIM_API ssize_t __recvfrom_chk(int fd, void *__restrict buf, size_t n, size_t b
 SHIM_API ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct usock *us = slot_peek(fd);
-	struct msghdr m;
-	ssize_t r;
 
 	if (__builtin_expect(us == NULL, 1) || msg == NULL)
 		return REAL(recvmsg)(fd, msg, flags);
+	return us_recvmsg(fd, us, msg, flags);
+}
+
+ssize_t us_recvmsg(int fd, struct usock *us, struct msghdr *msg, int flags)
+{
+	struct msghdr m;
+	ssize_t r;
+
 	RX_CHECK(fd, us);
 	m = *msg;
 	m.msg_name = NULL;
@@ -361,30 +373,226 @@ SHIM_API ssize_t send(int fd, const void *buf, size_t n, int flags)
 }
 
 /*
+ * MSG_FASTOPEN (tcp_sendmsg_fastopen()): connect and send in one call.
+ * ustack has no Fast Open cookies, so it does what Linux does without one:
+ * the SYN carries no data; a blocking call waits for the handshake and then
+ * sends, a non-blocking one (O_NONBLOCK or MSG_DONTWAIT) says EINPROGRESS
+ * with nothing sent, and the bytes go with a later send.  A connected
+ * socket gives EISCONN, a connecting one EALREADY (or waits, if blocking),
+ * no address EINVAL, AF_UNSPEC EOPNOTSUPP, all as on Linux.
+ */
+static ssize_t tx_fastopen(int fd, const struct msghdr *msg, int flags)
+{
+	const struct sockaddr *addr = msg->msg_name;
+	socklen_t alen = msg->msg_namelen;
+	struct sockaddr_in peer = {0};
+	struct usock *us;
+	struct shim_held old;
+	enum us_state st = US_UNCONN;
+	struct msghdr m;
+	bool found;
+
+	shim_lock(&old);
+	us = us_lookup(fd);
+	found = us != NULL;
+	if (found) {
+		st = us->state;
+		peer = us->peer;
+	}
+	shim_unlock(&old);
+	if (!found)
+		return REAL(sendmsg)(fd, msg, flags);
+	if (addr != NULL && alen >= sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (st == US_CONNECTED) {
+		errno = EISCONN;
+		return -1;
+	}
+	if (st == US_CONNECTING) {
+		/* The attempt in progress: its own address, whatever this call names. */
+		addr = (const struct sockaddr *)&peer;
+		alen = sizeof(peer);
+	} else if (addr == NULL || alen < sizeof(struct sockaddr_in)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (us_connect(fd, addr, alen, flags & MSG_DONTWAIT) < 0)
+		return -1; /* EINPROGRESS, EALREADY, ECONNREFUSED, ... */
+	m = *msg;
+	m.msg_name = NULL;
+	m.msg_namelen = 0;
+	flags &= ~MSG_FASTOPEN;
+	us = slot_peek(fd);
+	if (us == NULL) /* a loopback destination: now the kernel's socket */
+		return REAL(sendmsg)(fd, &m, flags);
+	return tx_sendmsg(fd, us, &m, flags, false);
+}
+
+/*
  * TCP ignores a destination address on a connected socket; the pair would
- * fail it with EISCONN.  TODO(fastopen): MSG_FASTOPEN connects on Linux.
+ * fail it with EISCONN.
  */
 SHIM_API ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG addr,
 			socklen_t alen)
 {
 	struct usock *us = slot_peek(fd);
+	struct iovec iov;
+	struct msghdr m = {0};
 
 	if (__builtin_expect(us == NULL, 1))
 		return REAL(sendto)(fd, buf, n, flags, addr.__sockaddr__, alen);
-	return tx_send(fd, us, buf, n, flags, false);
+	if (!(flags & MSG_FASTOPEN))
+		return tx_send(fd, us, buf, n, flags, false);
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = n;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_name = (void *)(uintptr_t)addr.__sockaddr__;
+	m.msg_namelen = alen;
+	return tx_fastopen(fd, &m, flags);
 }
 
-SHIM_API ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+ssize_t us_sendmsg(int fd, struct usock *us, const struct msghdr *msg, int flags)
 {
-	struct usock *us = slot_peek(fd);
 	struct msghdr m;
 
-	if (__builtin_expect(us == NULL, 1) || msg == NULL)
-		return REAL(sendmsg)(fd, msg, flags);
+	if (flags & MSG_FASTOPEN)
+		return tx_fastopen(fd, msg, flags);
 	m = *msg;
 	m.msg_name = NULL;
 	m.msg_namelen = 0;
 	return tx_sendmsg(fd, us, &m, flags, false);
 }
 
-/* TODO(mmsg): sendmmsg/recvmmsg (UDP milestone); SIOCOUTQ through ioctl. */
+SHIM_API ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct usock *us = slot_peek(fd);
+
+	if (__builtin_expect(us == NULL, 1) || msg == NULL)
+		return REAL(sendmsg)(fd, msg, flags);
+	return us_sendmsg(fd, us, msg, flags);
+}
+
+/* ---- sendmmsg, recvmmsg ---- */
+
+#define MMSG_MAX 1024 /* UIO_MAXIOV: __sys_sendmmsg() and do_recvmmsg() cap vlen here */
+
+/* __sys_sendmmsg(): stop at the first error; report it only if nothing was sent. */
+SHIM_API int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	struct usock *us = slot_peek(fd);
+	unsigned int i;
+	int saved = errno;
+	ssize_t r;
+
+	if (__builtin_expect(us == NULL, 1))
+		return REAL(sendmmsg)(fd, vec, vlen, flags);
+	if (vlen > MMSG_MAX)
+		vlen = MMSG_MAX;
+	if (vec == NULL && vlen > 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	for (i = 0; i < vlen; i++) {
+		r = us_sendmsg(fd, us, &vec[i].msg_hdr, flags);
+		if (r < 0)
+			break;
+		vec[i].msg_len = (unsigned int)r;
+	}
+	if (i == 0 && vlen > 0)
+		return -1;
+	errno = saved;
+	return (int)i;
+}
+
+/*
+ * An error ended recvmmsg() after some messages: Linux keeps it in sk_err
+ * for the next call.  An error of the EOF rule (ECONNRESET, ...) goes back
+ * to where the next read of 0 finds it; the others come again by themselves.
+ */
+static void rx_keep_error(int fd, int err)
+{
+	struct usock *us;
+	struct shim_held old;
+
+	if (err != ECONNRESET && err != ETIMEDOUT && err != EHOSTUNREACH && err != ENETUNREACH &&
+	    err != ECONNREFUSED && err != ECONNABORTED)
+		return;
+	shim_lock(&old);
+	us = us_lookup(fd);
+	if (us != NULL && us->fin_known && us->err_reported && us->fin_err == 0) {
+		us->fin_err = err;
+		us->err_reported = false;
+	}
+	shim_unlock(&old);
+}
+
+/* do_recvmmsg(): the timeout is looked at between messages and written back. */
+SHIM_API int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		      struct timespec *tmo)
+{
+	struct usock *us = slot_peek(fd);
+	struct timespec end = {0}, now;
+	unsigned int i;
+	int saved = errno, err = 0;
+	ssize_t r;
+
+	if (__builtin_expect(us == NULL, 1))
+		return REAL(recvmmsg)(fd, vec, vlen, flags, tmo);
+	if (tmo != NULL) {
+		if (tmo->tv_sec < 0 || tmo->tv_nsec < 0 || tmo->tv_nsec >= 1000000000L) {
+			errno = EINVAL;
+			return -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += tmo->tv_sec;
+		end.tv_nsec += tmo->tv_nsec;
+		if (end.tv_nsec >= 1000000000L) {
+			end.tv_nsec -= 1000000000L;
+			end.tv_sec++;
+		}
+	}
+	if (vlen > MMSG_MAX)
+		vlen = MMSG_MAX;
+	if (vec == NULL && vlen > 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	for (i = 0; i < vlen;) {
+		r = us_recvmsg(fd, us, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
+		if (r < 0) {
+			err = errno;
+			break;
+		}
+		vec[i++].msg_len = (unsigned int)r;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+		if (tmo != NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			tmo->tv_sec = end.tv_sec - now.tv_sec;
+			tmo->tv_nsec = end.tv_nsec - now.tv_nsec;
+			if (tmo->tv_nsec < 0) {
+				tmo->tv_nsec += 1000000000L;
+				tmo->tv_sec--;
+			}
+			if (tmo->tv_sec < 0) {
+				tmo->tv_sec = tmo->tv_nsec = 0;
+				break;
+			}
+			if (tmo->tv_sec == 0 && tmo->tv_nsec == 0)
+				break;
+		}
+		if (vec[i - 1].msg_hdr.msg_flags & MSG_OOB)
+			break;
+	}
+	if (i == 0 && err != 0) {
+		errno = err;
+		return -1;
+	}
+	if (err != 0)
+		rx_keep_error(fd, err);
+	errno = saved;
+	return (int)i;
+}

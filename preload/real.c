@@ -203,6 +203,14 @@ static ssize_t fb_recvfrom_chk(int fd, void *b, size_t n, size_t buflen, int f, 
 	return fb_recvfrom(fd, b, n, f, a, l);
 }
 
+static int fb_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int f)
+{
+	return (int)SYS6(SYS_sendmmsg, fd, v, n, f);
+}
+static int fb_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int f, struct timespec *t)
+{
+	return (int)SYS6(SYS_recvmmsg, fd, v, n, f, t);
+}
 static int fb_ioctl(int fd, unsigned long req, ...)
 {
 	va_list ap;
@@ -268,6 +276,8 @@ static void real_resolve(void)
 	RESOLVE(read_chk, "__read_chk", fb_read_chk);
 	RESOLVE(recv_chk, "__recv_chk", fb_recv_chk);
 	RESOLVE(recvfrom_chk, "__recvfrom_chk", fb_recvfrom_chk);
+	RESOLVE(sendmmsg, "sendmmsg", fb_sendmmsg);
+	RESOLVE(recvmmsg, "recvmmsg", fb_recvmmsg);
 	RESOLVE(ioctl, "ioctl", fb_ioctl);
 	RESOLVE(syscall, "syscall", fb_syscall);
 	RESOLVE(close_range, "close_range", fb_close_range);

@@ -80,6 +80,8 @@ struct real_fns {
 	ssize_t (*read_chk)(int, void *, size_t, size_t);
 	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
 	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 	int (*ioctl)(int, unsigned long, ...);
 	long (*syscall)(long, ...);
 	int (*close_range)(unsigned int, unsigned int, int);
@@ -265,8 +267,18 @@ void us_mark_failed(struct usock *us);
  * clean verdict (an end of file is final; an EPIPE after shutdown is not).
  */
 int us_end_verdict(struct usock *us, bool cache);
+/*
+ * connect() for an fd in the table.  nonblock: as if O_NONBLOCK were set (a
+ * sendto with MSG_FASTOPEN|MSG_DONTWAIT).  0 or -1 with errno.
+ */
+int us_connect(int fd, const struct sockaddr *addr, socklen_t len, bool nonblock);
 /* Under g_lock, after IPC_CONNECT: the options IPC_CONNECT cannot carry (linger, TOS, TTL). */
 void us_send_late_opts(struct usock *us);
+
+/* ---- the data path shared with the mmsg and fastopen wrappers (io.c) ---- */
+
+ssize_t us_sendmsg(int fd, struct usock *us, const struct msghdr *msg, int flags);
+ssize_t us_recvmsg(int fd, struct usock *us, struct msghdr *msg, int flags);
 
 /* ---- AF_UNIX socket diagnostics (diag.c) ---- */
 

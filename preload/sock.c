@@ -23,7 +23,13 @@
  *
  * A failed socket (US_FAILED) has a dead pair; connecting it again puts a
  * fresh pair on the fd number, as the kernel would start a new attempt.
-
+ *
+ * Signals during a blocking connect(): the round trips run with signals
+ * blocked (shim_lock), and the wait is a ppoll() that opens the program's
+ * mask atomically, so a signal that arrived at any point interrupts the
+ * wait, as it would interrupt inet_wait_for_connect().  The attempt goes on
+ * either way; a later connect() waits again (blocking), says EALREADY
+ * (non-blocking), 0 once established, then EISCONN.
  */
 #include "shim.h"
 
@@ -34,6 +40,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FILLER_MAX (4u << 20) /* more means SO_SNDBUF did not shrink: give up */
@@ -398,23 +405,106 @@ static int connect_timeout_ms(int fd)
 	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
+/* Cancelled in the middle of connect_wait(): let go of its pin. */
+static void pin_drop(void *arg)
+{
+	struct shim_held old;
+
+	shim_lock(&old);
+	us_put(arg);
+	shim_unlock(&old);
+}
+
+/*
+ * Wait with g_lock released but signals still blocked until ppoll() opens
+ * the program's mask: a signal that came during a round trip interrupts
+ * the wait at once instead of being handled just before it.
+ */
+static int wait_unlocked(struct pollfd *p, nfds_t n, const struct timespec *ts,
+			 const struct shim_held *old, struct usock *us, int *err)
+{
+	int r;
+
+	pthread_mutex_unlock(&g_lock);
+	pthread_setcancelstate(old->cancel, NULL);
+	pthread_cleanup_push(pin_drop, us);
+	r = ppoll(p, n, ts, &old->mask);
+	*err = errno;
+	pthread_cleanup_pop(0);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_mutex_lock(&g_lock);
+	return r;
+}
+
+/*
+ * A handler ran during the wait.  Linux restarts a blocking connect() after
+ * a handler with SA_RESTART (the restarted call waits on) and returns EINTR
+ * after one without.  Which signal it was is not known here: restart only
+ * if every handler the thread can receive has SA_RESTART, so a program with
+ * one handler without it may see EINTR early, never hang in a retry.
+ */
+static bool restart_after_signal(const sigset_t *mask)
+{
+	struct sigaction sa;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigismember(mask, sig) == 1 || sigaction(sig, NULL, &sa) != 0)
+			continue;
+		if (!(sa.sa_flags & SA_SIGINFO) &&
+		    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
+			continue;
+		if (!(sa.sa_flags & SA_RESTART))
+			return false;
+	}
+	return true;
+}
+
+/* end - now, never negative. */
+static void ts_left(const struct timespec *end, struct timespec *left)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left->tv_sec = end->tv_sec - now.tv_sec;
+	left->tv_nsec = end->tv_nsec - now.tv_nsec;
+	if (left->tv_nsec < 0) {
+		left->tv_nsec += 1000000000L;
+		left->tv_sec--;
+	}
+	if (left->tv_sec < 0)
+		left->tv_sec = left->tv_nsec = 0;
+}
+
 /*
  * A blocking connect() waits for the handshake: called and returns under
  * g_lock, which it lets go while it sleeps.  0 or a positive errno.
  */
 static int connect_wait(int fd, struct usock *us, struct shim_held *old)
 {
-	int timeout = connect_timeout_ms(fd), v;
+	int timeout = connect_timeout_ms(fd), v, n, e;
+	struct timespec end, left, *tsp = NULL;
+	const struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
 
+	if (timeout >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += timeout / 1000;
+		end.tv_nsec += (long)(timeout % 1000) * 1000000L;
+		if (end.tv_nsec >= 1000000000L) {
+			end.tv_nsec -= 1000000000L;
+			end.tv_sec++;
+		}
+		tsp = &left;
+	}
 	us_get(us); /* a close() in another thread must not recycle us */
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		int n, e;
 
-		shim_unlock(old);
-		n = poll(&p, 1, timeout);
-		e = errno;
-		shim_lock(old);
+		if (tsp != NULL)
+			ts_left(&end, &left);
+		n = wait_unlocked(&p, 1, tsp, old, us, &e);
+		if (n < 0 && e == EINTR && tsp == NULL && restart_after_signal(&old->mask))
+			continue;
 		if (n < 0) {
 			v = e; /* EINTR: the connection goes on, as on Linux */
 			break;
@@ -441,15 +531,17 @@ static int connect_wait(int fd, struct usock *us, struct shim_held *old)
 			break;
 		}
 		/* Writable but not yet established: should not happen; do not spin. */
-		shim_unlock(old);
-		poll(NULL, 0, 10);
-		shim_lock(old);
+		n = wait_unlocked(NULL, 0, &pause, old, us, &e);
+		if (n < 0 && e == EINTR && tsp == NULL && !restart_after_signal(&old->mask)) {
+			v = EINTR;
+			break;
+		}
 	}
 	us_put(us);
 	return v;
 }
 
-static int us_connect(int fd, const struct sockaddr *addr, socklen_t len)
+int us_connect(int fd, const struct sockaddr *addr, socklen_t len, bool nonblock)
 {
 	struct sockaddr_in dst;
 	struct usock *us;
@@ -492,7 +584,7 @@ static int us_connect(int fd, const struct sockaddr *addr, socklen_t len)
 			goto out;
 		}
 		fl = REAL(fcntl)(fd, F_GETFL);
-		if (fl >= 0 && (fl & O_NONBLOCK)) {
+		if (nonblock || (fl >= 0 && (fl & O_NONBLOCK))) {
 			err = EALREADY;
 			goto out;
 		}
@@ -536,7 +628,7 @@ static int us_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		goto out;
 	us_send_late_opts(us);
 	fl = REAL(fcntl)(fd, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK)) {
+	if (nonblock || (fl >= 0 && (fl & O_NONBLOCK))) {
 		err = EINPROGRESS;
 		goto out;
 	}
@@ -603,7 +695,7 @@ SHIM_API int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	if (slot_peek(fd) == NULL)
 		return REAL(connect)(fd, addr.__sockaddr__, len);
-	return us_connect(fd, addr.__sockaddr__, len);
+	return us_connect(fd, addr.__sockaddr__, len, false);
 }
 
 /*

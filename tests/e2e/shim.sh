@@ -37,7 +37,35 @@ shim_prog t_close_range 20 "$LAB_PEER_ADDR"
 shim_prog t_fclose 20 "$LAB_PEER_ADDR"
 shim_prog t_fork 20 "$LAB_PEER_ADDR"
 shim_prog t_threads 60 "$LAB_PEER_ADDR"
+shim_prog t_poll_twice 20 "$LAB_PEER_ADDR"
+shim_prog t_sigpipe 20 "$LAB_PEER_ADDR"
+shim_prog t_rcvtimeo 20 "$LAB_PEER_ADDR"
 shim_prog t_sockopt 20 "$LAB_PEER_ADDR"
+shim_prog t_datacalls 20 "$LAB_PEER_ADDR"
+
+# Handshakes held in SYN-SENT by a kernel listener whose accept queue is full.
+shim_slow=$T/slow
+mkdir -p "$shim_slow"
+shim_peers=()
+if [ -x "$BUILD/tests/e2e/t_slowpeer" ]; then
+	for port in 8081 8082 8083; do
+		ip netns exec "$P" "$BUILD/tests/e2e/t_slowpeer" "$LAB_PEER_ADDR" "$port" "$shim_slow" \
+			>"$shim_slow/peer.$port.log" 2>&1 &
+		shim_peers+=($!)
+		LIB_PIDS+=($!)
+	done
+	for ((i = 0; i < 50; i++)); do
+		[ -e "$shim_slow/ready.8081" ] && [ -e "$shim_slow/ready.8082" ] &&
+			[ -e "$shim_slow/ready.8083" ] && break
+		sleep 0.1
+	done
+fi
+shim_prog t_epoll_connect 30 "$LAB_PEER_ADDR" 8081 "$shim_slow"
+shim_prog t_eintr 30 "$LAB_PEER_ADDR" 8082 8083 "$shim_slow"
+touch "$shim_slow/stop.8081" "$shim_slow/stop.8082" "$shim_slow/stop.8083"
+for p in "${shim_peers[@]}"; do
+	lib_stop "$p" 3 || true
+done
 
 # What the shim sends a daemon that advertises capabilities (ustackd does
 # not yet): a stand-in daemon on a path of its own, no network involved.
