@@ -229,11 +229,33 @@ static void fb_closefrom(int fd)
 {
 	SYS6(SYS_close_range, fd, ~0u, 0);
 }
-/* No stand-in can do this; glibc always has it. */
+static int fb_execve(const char *p, char *const a[], char *const e[])
+{
+	return (int)SYS6(SYS_execve, p, a, e);
+}
+static int fb_execveat(int dfd, const char *p, char *const a[], char *const e[], int f)
+{
+	return (int)SYS6(SYS_execveat, dfd, p, a, e, f);
+}
+static int fb_fexecve(int fd, char *const a[], char *const e[])
+{
+	return (int)SYS6(SYS_execveat, fd, "", a, e, AT_EMPTY_PATH);
+}
+/* No stand-in can do these; glibc always has them. */
 static int fb_fclose(FILE *f)
 {
 	errno = ENOSYS;
 	return EOF;
+}
+static int fb_execvpe(const char *file, char *const a[], char *const e[])
+{
+	errno = ENOSYS;
+	return -1;
+}
+static int fb_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *at, char *const a[], char *const e[])
+{
+	return ENOSYS;
 }
 
 /* POSIX lets dlsym()'s void * be converted to a function pointer. */
@@ -283,6 +305,12 @@ static void real_resolve(void)
 	RESOLVE(close_range, "close_range", fb_close_range);
 	RESOLVE(closefrom, "closefrom", fb_closefrom);
 	RESOLVE(fclose, "fclose", fb_fclose);
+	RESOLVE(execve, "execve", fb_execve);
+	RESOLVE(execvpe, "execvpe", fb_execvpe);
+	RESOLVE(execveat, "execveat", fb_execveat);
+	RESOLVE(fexecve, "fexecve", fb_fexecve);
+	RESOLVE(posix_spawn, "posix_spawn", fb_posix_spawn);
+	RESOLVE(posix_spawnp, "posix_spawnp", fb_posix_spawn);
 
 	g_pid = getpid();
 	ctl_init();
@@ -302,6 +330,8 @@ __attribute__((constructor)) static void shim_constructor(void)
 	int saved = errno;
 
 	real_get();
+	exec_init();
+	exec_adopt();
 	errno = saved;
 }
 

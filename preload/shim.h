@@ -24,7 +24,8 @@
  * control connection (real.c).  A child of vfork() or of a raw clone() runs
  * no handler and may share the parent's memory: there the shim leaves the
  * table alone (shim_foreign()) and close, dup and friends go straight to the
- * kernel, which is all such a child may do before exec or _exit.
+ * kernel, which is all such a child may do before exec or _exit.  Across
+ * exec the sockets travel in $USTACK_FDS (exec.c).
  */
 #ifndef USTACK_SHIM_H
 #define USTACK_SHIM_H
@@ -35,6 +36,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -87,6 +89,14 @@ struct real_fns {
 	int (*close_range)(unsigned int, unsigned int, int);
 	void (*closefrom)(int);
 	int (*fclose)(FILE *);
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[], char *const[]);
 };
 
 extern struct real_fns real;
@@ -279,6 +289,13 @@ void us_send_late_opts(struct usock *us);
 
 ssize_t us_sendmsg(int fd, struct usock *us, const struct msghdr *msg, int flags);
 ssize_t us_recvmsg(int fd, struct usock *us, struct msghdr *msg, int flags);
+
+/* ---- inheritance across exec (exec.c) ---- */
+
+/* Adopt the sockets $USTACK_FDS describes and remove it from the environment. */
+void exec_adopt(void);
+/* Remember which library we are and the environment we were started with. */
+void exec_init(void);
 
 /* ---- AF_UNIX socket diagnostics (diag.c) ---- */
 

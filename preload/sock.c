@@ -910,7 +910,4 @@ SHIM_API int shutdown(int fd, int how)
 	return REAL(shutdown)(fd, how);
 }
 
-/*
- * TODO(listen): listen, accept, accept4.  TODO(exec): re-inject LD_PRELOAD
- * and find inherited sockets by inode.  TODO(dns): getaddrinfo.
- */
+/* TODO(listen): listen, accept, accept4.  TODO(dns): getaddrinfo. */

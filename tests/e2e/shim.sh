@@ -35,6 +35,7 @@ shim_prog t_syscall_close 20 "$LAB_PEER_ADDR"
 shim_prog t_syscall_pass 10
 shim_prog t_close_range 20 "$LAB_PEER_ADDR"
 shim_prog t_fclose 20 "$LAB_PEER_ADDR"
+shim_prog t_exec 30 "$LAB_PEER_ADDR"
 shim_prog t_fork 20 "$LAB_PEER_ADDR"
 shim_prog t_threads 60 "$LAB_PEER_ADDR"
 shim_prog t_poll_twice 20 "$LAB_PEER_ADDR"
@@ -66,6 +67,18 @@ touch "$shim_slow/stop.8081" "$shim_slow/stop.8082" "$shim_slow/stop.8083"
 for p in "${shim_peers[@]}"; do
 	lib_stop "$p" 3 || true
 done
+
+# bash opens /dev/tcp/HOST/PORT with socket() and connect(), then moves the
+# fd to 3; cat reads it as its stdin after fork, dup2 and exec.
+# shellcheck disable=SC2016 # $0 is for the inner bash
+out=$(client 20 bash -c 'exec 3<>"/dev/tcp/$0/80" &&
+	printf "GET / HTTP/1.0\r\nHost: lab\r\n\r\n" >&3 && cat <&3' "$LAB_PEER_ADDR" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^HTTP/1.1 200 OK' <<<"$out" && grep -q '^ustack lab' <<<"$out"; then
+	pass bash-dev-tcp "exec 3<>/dev/tcp/$LAB_PEER_ADDR/80, printf >&3, cat <&3: $(head -n 1 <<<"$out" | tr -d '\r'), $(wc -c <<<"$out") bytes"
+else
+	fail bash-dev-tcp "exit $rc: $(head -c 300 <<<"$out" | tr '\n' ' ')"
+fi
 
 # What the shim sends a daemon that advertises capabilities (ustackd does
 # not yet): a stand-in daemon on a path of its own, no network involved.
