@@ -133,7 +133,7 @@ $(BUILD)/tests/e2e/%: tests/e2e/%.c | $(BUILD)/.deps-ok
 
 check-e2e: all $(E2E_BIN)
 	@tools/deps test
-	tests/e2e/impair $(BUILD); st=$$?; tests/e2e/run $(BUILD) && exit $$st
+	tests/e2e/impair $(BUILD); st=$$?; tests/e2e/robust $(BUILD) || st=1; tests/e2e/run $(BUILD) && exit $$st
 
 check-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 check-unit check-e2e
