@@ -155,19 +155,16 @@ void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	/* RFC 7323 2.2: the window in a SYN is never scaled. */
 	if (flags & TH_SYN)
 		field = MIN(win, (uint32_t)TCP_MAXWIN);
-	else {
+	else
 		/*
-		 * Scaling rounds down; never so far that the right edge we
-		 * advertised before moves left (RFC 7323 2.4, RFC 9293 3.8.6.2.2):
-		 * round up then, as Linux does.
+		 * Scaling rounds down.  Our buffer is a fixed ring, so the window
+		 * must never reach past its end, not even by the rounding (Linux
+		 * rounds up, but its buffer limit is soft): the edge the peer sees
+		 * may then move left by less than 2^scale bytes, which RFC 7323
+		 * 2.4 expects receivers to do, and a full buffer shows a zero
+		 * window, so the peer probes instead of retransmitting.
 		 */
-		uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
-
-		field = win >> tp->rcv_scale;
-		if ((field << tp->rcv_scale) < adv)
-			field = (adv + (1u << tp->rcv_scale) - 1) >> tp->rcv_scale;
-		field = MIN(field, (uint32_t)TCP_MAXWIN);
-	}
+		field = MIN(win >> tp->rcv_scale, (uint32_t)TCP_MAXWIN);
 	hlen = tcp_build_hdr(out, tp->lport, tp->rport, seq, tp->rcv_nxt, flags, (uint16_t)field,
 			     olen);
 	if (len) {
@@ -178,8 +175,15 @@ void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 		memcpy(out + hlen + first, tp->sndbuf, len - first);
 	}
 	if (flags & TH_ACK) {
-		/* What we advertised, after the scaling rounded it down. */
-		tp->rcv_adv = tp->rcv_nxt + ((flags & TH_SYN) ? field : field << tp->rcv_scale);
+		/*
+		 * The furthest edge we ever advertised: data up to it is
+		 * acceptable (RFC 9293 3.10.7.4) and, since the ring only grows
+		 * towards it, always fits.
+		 */
+		uint32_t edge = tp->rcv_nxt + ((flags & TH_SYN) ? field : field << tp->rcv_scale);
+
+		if ((flags & TH_SYN) || SEQ_GT(edge, tp->rcv_adv))
+			tp->rcv_adv = edge;
 		tp->last_ack_sent = tp->rcv_nxt;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_delack = 0;

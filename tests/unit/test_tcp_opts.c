@@ -288,6 +288,52 @@ START_TEST(wscale_our_window)
 }
 END_TEST
 
+/*
+ * A full ring shows a zero window even when the free space is not a
+ * multiple of 2^shift: rounding must never offer bytes the buffer cannot
+ * hold (they would be dropped, and the peer would retransmit instead of
+ * probing).
+ */
+START_TEST(wscale_full_buffer_zero_window)
+{
+	struct stack_cfg cfg;
+	struct harness *h;
+	struct h_conn c;
+	struct h_seg s;
+	uint32_t sent = 0;
+
+	h_cfg(&cfg);
+	cfg.rcvbuf = 256 * 1024; /* shift 3: the window moves in 8-byte steps */
+	h_conn_init(&c);
+	c.peer_wscale = 0;
+	c.peer_mss = 1000;
+	h = est(&c, &cfg);
+	/* fill all but 5 bytes, in peer MSS-sized pieces that respect our window */
+	while (sent < cfg.rcvbuf - 5) {
+		uint32_t n = MIN(1000u, cfg.rcvbuf - 5 - sent);
+
+		peer_data(h, &c, n);
+		sent += n;
+		h_flush(h);
+	}
+	h_advance(h, h->cfg.delack_ms);
+	h_last_tcp(h, &s);
+	ck_assert_uint_eq(s.ack, c.seq);
+	ck_assert_uint_eq(s.win, 0); /* 5 free bytes >> 3: a zero window, not one 8-byte step */
+	/* the 5 bytes still fit and are taken; nothing beyond the ring was offered */
+	peer_data(h, &c, 5);
+	h_flush(h);
+	h_advance(h, h->cfg.delack_ms);
+	h_last_tcp(h, &s);
+	ck_assert_uint_eq(s.ack, c.seq);
+	ck_assert_uint_eq(s.win, 0);
+	ck_assert_uint_eq(h_stat(h, STAT_tcp_drop_rcvbuf), 0);
+	for (uint32_t off = 0; off < cfg.rcvbuf; off += 65536)
+		read_check(h, &c, 65536, off);
+	h_finish(h, &c);
+}
+END_TEST
+
 /* RFC 7323 2.3: a shift above 14 is taken as 14. */
 START_TEST(wscale_clamped_to_14)
 {
@@ -1161,6 +1207,7 @@ Suite *tcp_opts_suite(void)
 	tcase_add_test(o, no_options_none_used);
 	tcase_add_test(o, wscale_peer_window);
 	tcase_add_test(o, wscale_our_window);
+	tcase_add_test(o, wscale_full_buffer_zero_window);
 	tcase_add_test(o, wscale_clamped_to_14);
 	tcase_add_test(o, ts_on_every_segment);
 	tcase_add_test(o, ts_recent_in_order_only);
