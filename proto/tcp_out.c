@@ -184,6 +184,7 @@ void tcp_xmit(struct tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 
 		if ((flags & TH_SYN) || SEQ_GT(edge, tp->rcv_adv))
 			tp->rcv_adv = edge;
+		tp->rcv_wnd_sent = edge - tp->rcv_nxt;
 		tp->last_ack_sent = tp->rcv_nxt;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_delack = 0;

@@ -688,7 +688,7 @@ void tcp_get_stat(const struct tcb *tp, struct tcp_stat *ts)
 	ts->snd_nxt = tp->snd_nxt;
 	ts->rcv_nxt = tp->rcv_nxt;
 	ts->snd_wnd = tp->snd_wnd;
-	ts->rcv_wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	ts->rcv_wnd = tp->rcv_wnd_sent; /* what the peer was last told */
 	ts->mss = tp->mss;
 	ts->cwnd = tp->cwnd;
 	ts->ssthresh = tp->ssthresh;

@@ -118,6 +118,7 @@ struct tcb {
 	uint32_t irs;
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv; /* right edge of the window we advertised */
+	uint32_t rcv_wnd_sent; /* the window field of our last segment, unscaled to bytes */
 	unsigned segs_unacked;
 	/*
 	 * Out-of-order data already sits in the receive ring at its place
