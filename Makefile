@@ -106,7 +106,7 @@ $(BUILD)/libproto.a: $(PROTO_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/ustackd: $(DAEMON_OBJ) $(BUILD)/libproto.a
-	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lev -lcap
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lev -lcap -lseccomp -lsystemd
 
 $(BUILD)/libustack.so: $(PRELOAD_OBJ)
 	$(CC) $(CFLAGS) $(SHIM_SAN) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ -ldl -lpthread

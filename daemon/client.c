@@ -16,10 +16,23 @@
  * The sockets a connection created (usock.c) do not die with it: after
  * fork() the child may hold them, and the pair itself tells when the last
  * holder closed.
+ *
+ * Who may use the stack: the socket file's mode and group decide who may
+ * connect at all (client_listen(), or systemd's SocketMode=/SocketGroup=).
+ * Every connection's peer credentials (SO_PEERCRED) are read once, at
+ * accept, and logged; every socket is charged to that uid (struct
+ * uid_acct): max-sockets-per-uid sockets and max-buffered-per-uid bytes of
+ * stack buffers, past which IPC_CONNECT fails with EMFILE or ENOBUFS for
+ * that uid only.  A request naming a socket is honoured only for a socket of
+ * the caller's own uid (a forked child has its own control connection with
+ * the same uid); any other id is answered as unknown (EBADF), so a client
+ * cannot even learn which ids exist.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +40,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "client.h"
 #include "daemon.h"
 #include "ipc.h"
+#include "isolate.h"
 #include "log.h"
 #include "pcap.h"
 #include "status.h"
@@ -41,6 +57,7 @@
 #define CTL_MAX_SOCKS	   16384       /* live sockets per control connection */
 #define FILLER_MAX	   (16u << 20) /* a filler larger than this is not from our shim */
 #define ACCEPT_PAUSE	   0.1	       /* seconds without accept() after EMFILE */
+#define LIMIT_LOG_MS	   10000       /* at most one line per limit (and uid) this often */
 
 /* Every message we may receive, aligned for its fields. */
 union ipc_msg {
@@ -175,6 +192,124 @@ static int ctl_hello(struct ctl *c, const struct ipc_hello *m)
 	return ctl_send(c, &rep, sizeof(rep), &m->hdr, 0, 0);
 }
 
+/* ---- per-uid accounting ---- */
+
+static unsigned uid_hash(uid_t uid)
+{
+	return (unsigned)uid & (UID_HASH_SIZE - 1);
+}
+
+static struct uid_acct *uid_find(struct client *cl, uid_t uid)
+{
+	struct uid_acct *a;
+
+	LIST_FOREACH(a, &cl->uids[uid_hash(uid)], link)
+	if (a->uid == uid)
+		return a;
+	return NULL;
+}
+
+/* The record of uid, created if needed; NULL if out of memory. */
+static struct uid_acct *uid_get(struct client *cl, uid_t uid)
+{
+	struct uid_acct *a = uid_find(cl, uid);
+
+	if (a)
+		return a;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->uid = uid;
+	LIST_INSERT_HEAD(&cl->uids[uid_hash(uid)], a, link);
+	cl->nuids++;
+	return a;
+}
+
+static void uid_put(struct client *cl, struct uid_acct *a)
+{
+	if (a->nsocks > 0)
+		return;
+	LIST_REMOVE(a, link);
+	cl->nuids--;
+	free(a);
+}
+
+/* One line per limit and uid per LIMIT_LOG_MS: a client retrying must not flood the log. */
+static int limit_log_due(uint64_t *last)
+{
+	uint64_t now = mono_ms();
+
+	if (*last && now - *last < LIMIT_LOG_MS)
+		return 0;
+	*last = now;
+	return 1;
+}
+
+/* Out of file descriptors: one clear line per LIMIT_LOG_MS. */
+static void fd_exhausted(struct client *cl, const char *what)
+{
+	DSTAT_INC(fd_exhausted);
+	if (limit_log_due(&cl->fd_logged))
+		info("out of file descriptors (RLIMIT_NOFILE %llu, %u clients, %u sockets): %s",
+		     cl->lim.fd_limit, cl->nctls, cl->nsocks, what);
+}
+
+/* May c's uid open one more socket?  0, or the errno connect() fails with. */
+static int uid_admit(struct ctl *c, struct uid_acct *a)
+{
+	const struct client_limits *lim = &c->cl->lim;
+
+	if (lim->max_socks_per_uid && a->nsocks >= lim->max_socks_per_uid) {
+		DSTAT_INC(limit_socks_uid);
+		if (limit_log_due(&a->logged))
+			info("uid %u holds %u sockets, its limit (max-sockets-per-uid): pid %d's "
+			     "connect fails with EMFILE",
+			     (unsigned)a->uid, a->nsocks, (int)c->pid);
+		return EMFILE;
+	}
+	if (lim->max_buf_per_uid && a->bytes + lim->sock_bytes > lim->max_buf_per_uid) {
+		DSTAT_INC(limit_buf_uid);
+		if (limit_log_due(&a->logged))
+			info("uid %u holds %llu bytes of socket buffers, limit %llu "
+			     "(max-buffered-per-uid): pid %d's connect fails with ENOBUFS",
+			     (unsigned)a->uid, (unsigned long long)a->bytes,
+			     (unsigned long long)lim->max_buf_per_uid, (int)c->pid);
+		return ENOBUFS;
+	}
+	return 0;
+}
+
+void client_uncharge(struct usock *us)
+{
+	struct uid_acct *a = us->acct;
+
+	if (!a)
+		return;
+	us->acct = NULL;
+	a->nsocks--;
+	a->bytes -= us->cl->lim.sock_bytes;
+	uid_put(us->cl, a);
+}
+
+/*
+ * The socket id names, if the caller may act on it: only sockets of its own
+ * uid.  Another uid's socket looks exactly like an unknown id.
+ */
+static struct usock *ctl_lookup(struct ctl *c, uint32_t id)
+{
+	struct usock *us = usock_lookup(c->cl, id);
+
+	if (us && (!us->acct || us->acct->uid != c->uid)) {
+		DSTAT_INC(ipc_foreign_id);
+		debug("client pid %d uid %u named socket %u of another uid: refused", (int)c->pid,
+		      (unsigned)c->uid, id);
+		return NULL;
+	}
+	if (!us)
+		DSTAT_INC(ipc_unknown_id);
+	return us;
+}
+
 /* Apply the options set before connect(); 0 means "stack default": skip. */
 static void ctl_connect_opts(struct usock *us, const struct ipc_sockopts *o)
 {
@@ -203,6 +338,7 @@ static int ctl_connect(struct ctl *c, const struct ipc_connect *m, int *fds, uns
 {
 	struct ipc_connect_rep rep = {0};
 	struct usock *us = NULL;
+	struct uid_acct *a = NULL;
 	int err = 0;
 
 	if (nfds != 1 || !pair_fd_ok(fds[0])) {
@@ -215,8 +351,27 @@ static int ctl_connect(struct ctl *c, const struct ipc_connect *m, int *fds, uns
 	} else if (c->nsocks >= CTL_MAX_SOCKS) {
 		close(fds[0]);
 		err = ENOBUFS;
+	} else if (!(a = uid_get(c->cl, c->uid))) {
+		close(fds[0]);
+		err = ENOBUFS;
+	} else if ((err = uid_admit(c, a)) != 0) {
+		close(fds[0]);
 	} else {
 		us = usock_connect(c->cl, c, fds[0], m->daddr, m->dport, m->filler, &err);
+		if (!us && err == ENOBUFS) {
+			DSTAT_INC(limit_socks);
+			if (limit_log_due(&c->cl->lim.logged))
+				info("the stack holds its most connections (max-sockets): pid %d "
+				     "uid %u's connect fails with ENOBUFS",
+				     (int)c->pid, (unsigned)c->uid);
+		}
+	}
+	if (us) {
+		us->acct = a;
+		a->nsocks++;
+		a->bytes += c->cl->lim.sock_bytes;
+	} else if (a) {
+		uid_put(c->cl, a);
 	}
 	if (us) {
 		ctl_connect_opts(us, &m->opts);
@@ -234,13 +389,10 @@ static int ctl_connect(struct ctl *c, const struct ipc_connect *m, int *fds, uns
 static int ctl_getinfo(struct ctl *c, const struct ipc_hdr *m)
 {
 	struct ipc_info rep = {0};
-	struct usock *us = usock_lookup(c->cl, m->sock_id);
+	struct usock *us = ctl_lookup(c, m->sock_id);
 
-	/* Any client may ask for now; access control is a later issue. */
-	if (!us) {
-		DSTAT_INC(ipc_unknown_id);
+	if (!us)
 		return ctl_send(c, &rep.hdr, sizeof(rep), m, m->sock_id, EBADF);
-	}
 	usock_getinfo(us, &rep);
 	return ctl_send(c, &rep.hdr, sizeof(rep), m, m->sock_id, 0);
 }
@@ -248,11 +400,10 @@ static int ctl_getinfo(struct ctl *c, const struct ipc_hdr *m)
 static int ctl_setopt(struct ctl *c, const struct ipc_opt *m)
 {
 	struct ipc_hdr rep = {0};
-	struct usock *us = usock_lookup(c->cl, m->hdr.sock_id);
+	struct usock *us = ctl_lookup(c, m->hdr.sock_id);
 	int err;
 
 	if (!us) {
-		DSTAT_INC(ipc_unknown_id);
 		err = EBADF;
 	} else {
 		err = usock_setopt(us, m->name, m->value);
@@ -450,6 +601,19 @@ static void ctl_io_cb(struct ev_loop *loop UNUSED, ev_io *w, int revents UNUSED)
 			ctl_close(c, "end of file");
 			return;
 		}
+		if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == MSG_CTRUNC && nfds == 0 &&
+		    ipc_validate(&m, (size_t)n) == IPC_CONNECT) {
+			/* Not one fd could be installed: we are out of them, the client is fine. */
+			struct ipc_connect_rep rep = {0};
+
+			fd_exhausted(c->cl, "a socket from a client could not be received");
+			DSTAT_INC(ipc_connect_refused);
+			if (ctl_send(c, &rep.hdr, sizeof(rep), &m.hdr, 0, EMFILE) < 0) {
+				ctl_close(c, "reply failed");
+				return;
+			}
+			continue;
+		}
 		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 			close_fds(fds, nfds);
 			DSTAT_INC(ctl_malformed);
@@ -507,9 +671,18 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents UNUSED)
 		DSTAT_INC(ctl_accept_errors);
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			/* Level-triggered: without a pause we would spin on the queued client. */
-			debug("accept: %s; not accepting for %.1f s", strerror(errno),
-			      ACCEPT_PAUSE);
+			if (errno == EMFILE || errno == ENFILE)
+				fd_exhausted(cl, "not accepting new clients for a while");
+			else
+				debug("accept: %s; not accepting for %.1f s", strerror(errno),
+				      ACCEPT_PAUSE);
 			ev_io_stop(loop, &cl->lio);
+			/*
+			 * A one-shot timer keeps what was left of its time when it
+			 * expired (nothing): set the pause again, or it fires at
+			 * once from the second time on and we spin after all.
+			 */
+			ev_timer_set(&cl->lpause, ACCEPT_PAUSE, 0.);
 			ev_timer_start(loop, &cl->lpause);
 		}
 		return;
@@ -564,17 +737,27 @@ int client_probe_path(const char *path, int mkdir_parent)
 	die("cannot check socket path %s: %s", path, strerror(err));
 }
 
-void client_listen(struct client *cl, const char *path, int stale, int mkdir_parent)
+static void client_init(struct client *cl)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-
 	memset(cl, 0, sizeof(*cl));
 	cl->lfd = -1;
 	LIST_INIT(&cl->ctls);
 	for (size_t i = 0; i < ARRAY_SIZE(cl->ids); i++)
 		LIST_INIT(&cl->ids[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(cl->uids); i++)
+		LIST_INIT(&cl->uids[i]);
 	TAILQ_INIT(&cl->pending);
 	cl->next_id = 1;
+}
+
+void client_listen(struct client *cl, const char *path, int stale, int mkdir_parent,
+		   const struct client_access *acc)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	mode_t old;
+	int r;
+
+	client_init(cl);
 	snprintf(cl->path, sizeof(cl->path), "%s", path);
 	strcpy(sa.sun_path, path); /* length checked by client_probe_path() */
 
@@ -582,8 +765,14 @@ void client_listen(struct client *cl, const char *path, int stale, int mkdir_par
 		char dir[sizeof(sa.sun_path)];
 
 		snprintf(dir, sizeof(dir), "%s", path);
-		if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST)
+		if (mkdir(dirname(dir), 0755) == 0) {
+			/* Ours: the user we become may remove the socket at exit. */
+			if (acc->dir_uid != (uid_t)-1 && chown(dir, acc->dir_uid, acc->dir_gid) < 0)
+				die("cannot hand directory %s to uid %u: %s", dir,
+				    (unsigned)acc->dir_uid, strerror(errno));
+		} else if (errno != EEXIST) {
 			die("cannot create directory %s: %s", dir, strerror(errno));
+		}
 	}
 	if (stale && unlink(path) < 0 && errno != ENOENT)
 		die("cannot remove the stale socket %s: %s", path, strerror(errno));
@@ -591,16 +780,47 @@ void client_listen(struct client *cl, const char *path, int stale, int mkdir_par
 	cl->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (cl->lfd < 0)
 		die("cannot create a Unix socket: %s", strerror(errno));
-	if (bind(cl->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("cannot listen on %s: %s", path, strerror(errno));
 	/*
-	 * Every local user may connect for now.  Access control (a group, or
-	 * SO_PEERCRED checks per socket) comes in a later issue.
+	 * Connecting needs write permission on the file.  Create it with
+	 * none for anyone else, then open it up to the group and mode asked
+	 * for; nobody can connect before listen() anyway.
 	 */
-	if (chmod(path, 0666) < 0)
+	old = umask(0177);
+	r = bind(cl->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		die("cannot listen on %s: %s", path, strerror(errno));
+	if (acc->gid != (gid_t)-1 && chown(path, (uid_t)-1, acc->gid) < 0)
+		die("cannot give %s to group %u: %s", path, (unsigned)acc->gid, strerror(errno));
+	if (chmod(path, (mode_t)acc->mode) < 0)
 		die("cannot set the mode of %s: %s", path, strerror(errno));
 	if (listen(cl->lfd, LISTEN_BACKLOG) < 0)
 		die("cannot listen on %s: %s", path, strerror(errno));
+}
+
+void client_adopt(struct client *cl, int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = sizeof(sa);
+	int fl;
+
+	client_init(cl);
+	if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0)
+		die("the socket systemd passed is not a listening AF_UNIX SOCK_SEQPACKET socket "
+		    "(ListenSequentialPacket= in ustackd.socket)");
+	memset(&sa, 0, sizeof(sa));
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
+		die("cannot read the address of the socket systemd passed: %s", strerror(errno));
+	if (sl <= offsetof(struct sockaddr_un, sun_path) || !sa.sun_path[0])
+		snprintf(cl->path, sizeof(cl->path), "(unnamed)");
+	else
+		snprintf(cl->path, sizeof(cl->path), "%.*s",
+			 (int)(sl - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		die("cannot make the socket systemd passed non-blocking: %s", strerror(errno));
+	cl->lfd = fd;
+	cl->activated = 1;
 }
 
 void client_start(struct client *cl, struct ev_loop *loop, struct stack *st)
@@ -629,7 +849,21 @@ void client_stop(struct client *cl)
 		ev_timer_stop(cl->loop, &cl->lpause);
 		close(cl->lfd);
 		cl->lfd = -1;
-		if (unlink(cl->path) < 0)
-			debug("cannot remove %s: %s", cl->path, strerror(errno));
+		/* systemd's socket stays: it queues clients until we are back. */
+		if (!cl->activated && unlink(cl->path) < 0 && errno != ENOENT)
+			info("cannot remove the socket %s: %s (the next ustackd replaces it)",
+			     cl->path, strerror(errno));
 	}
 }
+
+/* System calls of this file once the loop runs (isolate.c). */
+const struct syscall_use client_syscalls[] = {
+    SYSCALL("accept4", "accept_cb(): new control connections"),
+    SYSCALL("getsockopt", "SO_PEERCRED of each client; pair_fd_ok() checks a passed fd"),
+    SYSCALL("getpeername", "pair_fd_ok(): a passed fd must be a connected socket"),
+    SYSCALL("recvmsg", "ctl_io_cb(): control messages and their SCM_RIGHTS fds"),
+    SYSCALL("sendto", "ctl_send(): replies, send() with MSG_DONTWAIT"),
+    SYSCALL("close", "control connections, fds a malformed message carried, the listener"),
+    SYSCALL("unlink", "client_stop(): the socket file at exit"),
+    SYSCALLS_END,
+};

@@ -27,6 +27,7 @@ struct listing;
 struct pcap_tap;
 
 #define USOCK_HASH_SIZE 4096 /* buckets of the id table (power of two) */
+#define UID_HASH_SIZE	64   /* buckets of the per-uid accounting table (power of two) */
 
 struct client;
 
@@ -58,8 +59,34 @@ struct ctl {
 	struct pcap_tap *tap;	 /* its live capture, if any */
 };
 
+/* What one uid holds, for max-sockets-per-uid and max-buffered-per-uid. */
+struct uid_acct {
+	uid_t uid;
+	unsigned nsocks; /* usocks charged to it (owned or orphaned) */
+	uint64_t bytes;	 /* stack buffer memory of those sockets */
+	uint64_t logged; /* mono_ms() of the last limit line */
+	LIST_ENTRY(uid_acct) link;
+};
+
+struct client_limits {
+	unsigned max_socks_per_uid;  /* 0: none */
+	uint64_t max_buf_per_uid;    /* 0: none */
+	uint64_t sock_bytes;	     /* buffer memory of one socket (send + receive) */
+	unsigned long long fd_limit; /* RLIMIT_NOFILE, for the log line */
+	uint64_t logged;	     /* mono_ms() of the last max-sockets line */
+};
+
+/* Who may connect to a socket file we create. */
+struct client_access {
+	int mode;      /* file mode of the socket */
+	gid_t gid;     /* its group, (gid_t)-1: ours */
+	uid_t dir_uid; /* owner for a directory we create, (uid_t)-1: ours */
+	gid_t dir_gid;
+};
+
 struct usock {
-	uint32_t id; /* never 0, unique among live usocks */
+	uint32_t id;	       /* never 0, unique among live usocks */
+	struct uid_acct *acct; /* the uid it is charged to */
 	unsigned flags;
 	int fd;		       /* daemon end of the pair, -1 once closed */
 	int io_events;	       /* what io is started with (0: stopped) */
@@ -85,7 +112,8 @@ struct usock {
 struct client {
 	struct ev_loop *loop;
 	struct stack *st;
-	int lfd; /* listening socket */
+	int lfd;       /* listening socket */
+	int activated; /* lfd came from systemd (socket activation): not ours to unlink */
 	ev_io lio;
 	ev_timer lpause; /* accept() hit EMFILE: listen again later */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -96,6 +124,10 @@ struct client {
 	uint32_t next_id;
 	TAILQ_HEAD(, usock) pending; /* usocks with stack events to handle */
 	unsigned npending;
+	LIST_HEAD(, uid_acct) uids[UID_HASH_SIZE];
+	unsigned nuids;
+	struct client_limits lim; /* set by main() before client_start() */
+	uint64_t fd_logged;	  /* mono_ms() of the last out-of-fds line */
 };
 
 /* ---- client.c: start-up (die on error) ---- */
@@ -107,12 +139,21 @@ struct client {
  * (to be removed by client_listen()), 0 if nothing is.
  */
 int client_probe_path(const char *path, int mkdir_parent);
-/* Create the directory if asked, bind and listen; dies on error. */
-void client_listen(struct client *cl, const char *path, int stale, int mkdir_parent);
+/*
+ * Create the directory if asked, bind, give the file acc's group and mode,
+ * listen; dies on error.
+ */
+void client_listen(struct client *cl, const char *path, int stale, int mkdir_parent,
+		   const struct client_access *acc);
+/* Take the listening socket systemd passed instead; dies if it is not one. */
+void client_adopt(struct client *cl, int fd);
 /* Start accepting clients in loop, for the stack st. */
 void client_start(struct client *cl, struct ev_loop *loop, struct stack *st);
 /* Close everything: clients, sockets (their connections are aborted), the listener. */
 void client_stop(struct client *cl);
+
+/* A usock is being freed: give its uid back what it was charged. */
+void client_uncharge(struct usock *us);
 
 /* Check one control message (version, type, exact length); its type or -EINVAL. */
 int ipc_validate(const void *msg, size_t len);

@@ -37,6 +37,11 @@
 	X(ipc_connect_refused, "IPC_CONNECT answered with an error")                               \
 	X(ipc_bad_fd, "IPC_CONNECT without exactly one stream socket")                             \
 	X(ipc_unknown_id, "requests naming an unknown socket id")                                  \
+	X(ipc_foreign_id, "requests naming another uid's socket (refused as unknown)")             \
+	X(limit_socks_uid, "connects refused: max-sockets-per-uid (EMFILE)")                       \
+	X(limit_buf_uid, "connects refused: max-buffered-per-uid (ENOBUFS)")                       \
+	X(limit_socks, "connects refused: the stack's connection limit, max-sockets (ENOBUFS)")    \
+	X(fd_exhausted, "times ustackd ran out of file descriptors")                               \
 	X(ipc_foreign_release, "IPC_RELEASE ignored: not from the owning connection")              \
 	X(ipc_opt_refused, "socket options the stack refused")                                     \
 	X(us_app_closed, "programs that closed a socket")                                          \

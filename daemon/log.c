@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "isolate.h"
 #include "log.h"
 
 int log_verbose;
@@ -65,3 +66,9 @@ void log_debug(const char *fmt, ...)
 	vlog(fmt, ap);
 	va_end(ap);
 }
+
+/* System calls of this file once the loop runs (isolate.c). */
+const struct syscall_use log_syscalls[] = {
+    SYSCALL("write", "one line to stderr per message"),
+    SYSCALLS_END,
+};

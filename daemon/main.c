@@ -3,11 +3,14 @@
  * main.c - ustackd: options, start-up, and the event loop that drives the
  * stack.
  *
- * Theory of operation: one thread, one libev loop.  Start-up checks the
- * whole configuration first and dies with one sentence on the first
- * problem, before anything is created; then it opens the three privileged
- * things (packet socket, pcap file, listening socket), drops every
- * capability, and runs the loop until SIGINT or SIGTERM.
+ * Theory of operation: one thread, one libev loop.  Start-up goes through
+ * the stages of isolate.c: it keeps only the capabilities start-up needs,
+ * checks the whole configuration (config.c) and dies with one sentence on
+ * the first problem, before anything is created; then it opens the three
+ * privileged things (packet socket, pcap file, listening socket, which
+ * systemd may pass instead), becomes its own user with no capability, puts
+ * the system call allow-list in place, tells systemd it is ready, and runs
+ * the loop until SIGINT or SIGTERM.
  *
  * The loop has four kinds of watchers:
  *   packet io   up to PKT_RX_CALLS batches of frames into stack_input(),
@@ -26,16 +29,18 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <ev.h>
+#include <systemd/sd-daemon.h>
 
 #include "client.h"
+#include "config.h"
 #include "daemon.h"
 #include "isolate.h"
 #include "log.h"
@@ -43,26 +48,14 @@
 #include "pcap.h"
 #include "stack.h"
 
-#define DEFAULT_SOCKET "/run/ustack/ustackd.sock"
-#define SETTLE_ROUNDS  4       /* event/flush rounds per settle before yielding */
-#define STATS_INTERVAL 10.0    /* seconds between counter lines at debug level */
-#define TIME_WAIT_MAX  3600000 /* ms */
+#define SETTLE_ROUNDS  4    /* event/flush rounds per settle before yielding */
+#define STATS_INTERVAL 10.0 /* seconds between counter lines at debug level */
 
 uint64_t dstats[DSTAT_MAX];
 const char *const dstat_names[DSTAT_MAX] = {
 #define DSTAT_NAME(name, desc) #name,
     DAEMON_STATS(DSTAT_NAME)
 #undef DSTAT_NAME
-};
-
-struct config {
-	const char *ifname;
-	uint32_t addr, netmask, gateway; /* host byte order */
-	unsigned prefix;
-	const char *socket_path;
-	int default_socket; /* the path is ours to create the directory of */
-	const char *pcap_path;
-	long time_wait_ms; /* -1: stack default */
 };
 
 struct daemon {
@@ -78,165 +71,16 @@ struct daemon {
 	int again;	/* settle left work: do not sleep */
 	ev_timer stats_timer;
 	uint64_t last_dstats[DSTAT_MAX];
-	ev_signal sigint, sigterm;
+	ev_signal sigint, sigterm, sigusr1;
 };
 
 static struct daemon daemon_;
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: ustackd --interface IFACE --address A.B.C.D/PREFIX [--gateway A.B.C.D]\n"
-		   "               [--socket PATH] [--pcap FILE] [--time-wait MS] [-v]\n"
-		   "\n"
-		   "Run a userspace TCP/IP stack on IFACE with address A.B.C.D/PREFIX and serve\n"
-		   "programs started with libustack.so (see `ustack`).\n"
-		   "\n"
-		   "  --interface IFACE    Ethernet interface to use (its MAC and MTU are used)\n"
-		   "  --address A/P        the stack's IPv4 address and prefix length\n"
-		   "  --gateway A.B.C.D    default router, on-link\n"
-		   "  --socket PATH        control socket (default $USTACK_SOCKET, else\n"
-		   "                       " DEFAULT_SOCKET ")\n"
-		   "  --pcap FILE          write every frame received and sent to FILE (pcap)\n"
-		   "  --time-wait MS       TIME_WAIT length in milliseconds (default 60000)\n"
-		   "  -v, --verbose        debug messages\n"
-		   "  -h, --help           this text\n");
-}
-
-/* Parse a dotted quad into host byte order; 0 on success. */
-static int parse_ip(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -1;
-	*out = ntohl(a.s_addr);
-	return 0;
-}
 
 static const char *ip_str(uint32_t addr, char buf[INET_ADDRSTRLEN])
 {
 	struct in_addr a = {htonl(addr)};
 
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-/* --address A.B.C.D/PREFIX: a unicast host address inside its subnet. */
-static void parse_address(const char *arg, struct config *cfg)
-{
-	char buf[32], *slash, *end;
-	unsigned long prefix;
-	uint32_t a, mask;
-
-	if (strlen(arg) >= sizeof(buf) || !(slash = strchr(strcpy(buf, arg), '/')))
-		die("bad address '%s': expected A.B.C.D/PREFIX", arg);
-	*slash = '\0';
-	errno = 0;
-	prefix = strtoul(slash + 1, &end, 10);
-	if (parse_ip(buf, &a) < 0 || slash[1] < '0' || slash[1] > '9' || *end || errno ||
-	    prefix < 1 || prefix > 32)
-		die("bad address '%s': expected A.B.C.D/PREFIX with a prefix from 1 to 32", arg);
-	mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
-	if (a == 0 || (a >> 24) == 127 || (a >> 28) >= 14 || (a >> 24) == 0)
-		die("bad address '%s': not a unicast host address", arg);
-	if (prefix <= 30 && ((a & ~mask) == 0 || (a & ~mask) == ~mask))
-		die("bad address '%s': that is the network or broadcast address of its subnet",
-		    arg);
-	cfg->addr = a;
-	cfg->netmask = mask;
-	cfg->prefix = (unsigned)prefix;
-}
-
-static void parse_gateway(const char *arg, struct config *cfg)
-{
-	char b1[INET_ADDRSTRLEN];
-	uint32_t g;
-
-	if (parse_ip(arg, &g) < 0)
-		die("bad gateway '%s': expected A.B.C.D", arg);
-	if (g == cfg->addr)
-		die("gateway %s is ustackd's own address", arg);
-	if ((g & cfg->netmask) != (cfg->addr & cfg->netmask) ||
-	    (cfg->prefix <= 30 &&
-	     ((g & ~cfg->netmask) == 0 || (g & ~cfg->netmask) == ~cfg->netmask)))
-		die("gateway %s is not on-link for %s/%u", arg, ip_str(cfg->addr, b1), cfg->prefix);
-	cfg->gateway = g;
-}
-
-static void parse_options(int argc, char **argv, struct config *cfg)
-{
-	static const struct option longopts[] = {
-	    {"interface", required_argument, NULL, 'i'},
-	    {"address", required_argument, NULL, 'a'},
-	    {"gateway", required_argument, NULL, 'g'},
-	    {"socket", required_argument, NULL, 's'},
-	    {"pcap", required_argument, NULL, 'p'},
-	    {"time-wait", required_argument, NULL, 't'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *address = NULL, *gateway = NULL, *env;
-	int c;
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->time_wait_ms = -1;
-	opterr = 0; /* our own one-sentence messages */
-	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			cfg->ifname = optarg;
-			break;
-		case 'a':
-			address = optarg;
-			break;
-		case 'g':
-			gateway = optarg;
-			break;
-		case 's':
-			cfg->socket_path = optarg;
-			break;
-		case 'p':
-			cfg->pcap_path = optarg;
-			break;
-		case 't': {
-			char *end;
-
-			errno = 0;
-			cfg->time_wait_ms = strtol(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno ||
-			    cfg->time_wait_ms > TIME_WAIT_MAX)
-				die("bad --time-wait '%s': expected milliseconds from 0 to %d",
-				    optarg, TIME_WAIT_MAX);
-			break;
-		}
-		case 'v':
-			log_verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case ':':
-			die("option %s needs an argument (see --help)", argv[optind - 1]);
-		default:
-			if (optopt)
-				die("unknown option -%c (see --help)", optopt);
-			die("unknown option %s (see --help)", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		die("unexpected argument '%s' (see --help)", argv[optind]);
-	if (!cfg->ifname)
-		die("--interface is required (see --help)");
-	if (!address)
-		die("--address is required (see --help)");
-	parse_address(address, cfg);
-	if (gateway)
-		parse_gateway(gateway, cfg);
-	if (!cfg->socket_path) {
-		env = getenv("USTACK_SOCKET");
-		cfg->socket_path = env && *env ? env : DEFAULT_SOCKET;
-		cfg->default_socket = !(env && *env);
-	}
 }
 
 /* ---- the stack's view of the world (struct stack_io) ---- */
@@ -387,12 +231,39 @@ static void log_counters(struct daemon *d)
 			debug("daemon %s %llu", dstat_names[i], (unsigned long long)dstats[i]);
 }
 
+/* SIGUSR1: one line with what the daemon holds, for operators and the tests. */
+static void usr1_cb(struct ev_loop *loop UNUSED, ev_signal *w, int revents UNUSED)
+{
+	struct daemon *d = container_of(w, struct daemon, sigusr1);
+
+	info("state: %u clients, %u sockets of %u uids, %u connections in the stack", d->cl.nctls,
+	     d->cl.nsocks, d->cl.nuids, stack_tcb_count(d->st));
+}
+
+/* Who may connect to the socket we create: the mode and group from cfg, or the defaults. */
+static void socket_access(const struct config *cfg, struct client_access *acc)
+{
+	acc->gid = cfg->socket_gid;
+	acc->mode = cfg->socket_mode;
+	if (acc->mode < 0 && acc->gid != (gid_t)-1) {
+		acc->mode = 0660;
+	} else if (acc->mode < 0) {
+		acc->mode = 0666;
+		info("group %s does not exist: every local user may use the stack (socket mode "
+		     "0666); create the group, or set socket-group and socket-mode",
+		     DEFAULT_SOCKET_GROUP);
+	}
+	acc->dir_uid = cfg->user ? cfg->uid : (uid_t)-1;
+	acc->dir_gid = cfg->user ? cfg->gid : (gid_t)-1;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon *d = &daemon_;
 	struct config cfg;
 	struct pkt_if ifi;
 	struct stack_cfg scfg;
+	struct client_access acc;
 	struct stack_io sio = {
 	    .ctx = d,
 	    .xmit = io_xmit,
@@ -400,11 +271,17 @@ int main(int argc, char **argv)
 	    .tcp_event = io_tcp_event,
 	};
 	char mac[18], ab[INET_ADDRSTRLEN];
+	unsigned long long fd_limit;
 	uint8_t probe;
-	int stale, r;
+	int stale = 0, nfds, notify, nsys, r;
+	uid_t uid;
+	gid_t gid;
 
-	/* Stage 0: check the whole configuration; nothing is created yet. */
-	parse_options(argc, argv, &cfg);
+	/* Stage 1: only the capabilities start-up needs (isolate.c). */
+	fd_limit = isolate_initial();
+
+	/* Check the whole configuration; nothing is created yet. */
+	config_load(&cfg, argc, argv);
 	r = pkt_ifinfo(cfg.ifname, &ifi);
 	if (r == -ENODEV)
 		die("no such interface %s", cfg.ifname);
@@ -417,9 +294,18 @@ int main(int argc, char **argv)
 		    ifi.mtu);
 	if (getrandom(&probe, sizeof(probe), 0) < 0)
 		die("getrandom() does not work: %s", strerror(errno));
-	stale = client_probe_path(cfg.socket_path, cfg.default_socket);
+	/* Socket activation (ustackd.socket): systemd made the socket and owns the file. */
+	nfds = sd_listen_fds(1);
+	if (nfds < 0)
+		die("cannot take the sockets systemd passed: %s", strerror(-nfds));
+	if (nfds > 1)
+		die("systemd passed %d sockets; ustackd takes one (ListenSequentialPacket=)", nfds);
+	if (nfds == 0)
+		stale = client_probe_path(cfg.socket_path, cfg.default_socket);
+	notify = getenv("NOTIFY_SOCKET") != NULL;
+	info("file descriptor limit %llu (RLIMIT_NOFILE)", fd_limit);
 
-	/* Stage 1: the privileged fds. */
+	/* Stage 2: the privileged fds. */
 	r = pkt_open(&d->pkt, &ifi);
 	if (r == -EPERM || r == -EACCES)
 		die("ustackd needs CAP_NET_RAW (run as root or grant the capability)");
@@ -427,10 +313,15 @@ int main(int argc, char **argv)
 		die("cannot open a packet socket on %s: %s", cfg.ifname, strerror(-r));
 	if (cfg.pcap_path && (r = pcap_open(&d->pcap, cfg.pcap_path)) < 0)
 		die("cannot write pcap file %s: %s", cfg.pcap_path, strerror(-r));
-	client_listen(&d->cl, cfg.socket_path, stale, cfg.default_socket);
+	if (nfds == 1) {
+		client_adopt(&d->cl, SD_LISTEN_FDS_START);
+	} else {
+		socket_access(&cfg, &acc);
+		client_listen(&d->cl, cfg.socket_path, stale, cfg.default_socket, &acc);
+	}
 
-	/* Stage 2: no capability from here on (isolate.c). */
-	isolate_drop_caps();
+	/* Stage 3: our own user, no capability from here on (isolate.c). */
+	isolate_user(&cfg);
 	signal(SIGPIPE, SIG_IGN); /* we use MSG_NOSIGNAL anyway */
 
 	stack_cfg_defaults(&scfg);
@@ -441,9 +332,21 @@ int main(int argc, char **argv)
 	scfg.mtu = (uint16_t)(ifi.mtu < 65535 ? ifi.mtu : 65535); /* lo has 65536 */
 	if (cfg.time_wait_ms >= 0)
 		scfg.time_wait_ms = (uint32_t)cfg.time_wait_ms;
+	if (cfg.max_socks)
+		scfg.max_tcbs = cfg.max_socks;
 	d->st = stack_new(&scfg, &sio, mono_ms());
 	if (!d->st)
 		die("out of memory creating the stack");
+	if (cfg.max_socks_per_uid || cfg.max_buf_per_uid)
+		info("limits per uid: %u sockets, %llu KiB of socket buffers (%u KiB per socket)",
+		     cfg.max_socks_per_uid, (unsigned long long)(cfg.max_buf_per_uid >> 10),
+		     (unsigned)((scfg.sndbuf + scfg.rcvbuf) >> 10));
+	d->cl.lim = (struct client_limits){
+	    .max_socks_per_uid = cfg.max_socks_per_uid,
+	    .max_buf_per_uid = cfg.max_buf_per_uid,
+	    .sock_bytes = (uint64_t)scfg.sndbuf + scfg.rcvbuf,
+	    .fd_limit = fd_limit,
+	};
 
 	d->loop = ev_default_loop(EVFLAG_AUTO);
 	if (!d->loop)
@@ -462,17 +365,31 @@ int main(int argc, char **argv)
 	ev_signal_start(d->loop, &d->sigint);
 	ev_signal_init(&d->sigterm, signal_cb, SIGTERM);
 	ev_signal_start(d->loop, &d->sigterm);
+	ev_signal_init(&d->sigusr1, usr1_cb, SIGUSR1);
+	ev_signal_start(d->loop, &d->sigusr1);
+
+	/* Stage 4: the system call allow-list, then only the loop (isolate.c). */
+	uid = getuid();
+	gid = getgid();
+	nsys = isolate_seccomp(&cfg, notify);
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ifi.mac[0], ifi.mac[1],
 		 ifi.mac[2], ifi.mac[3], ifi.mac[4], ifi.mac[5]);
-	info("serving %s %s/%u (mac %s, mtu %u) on %s", ifi.name, ip_str(cfg.addr, ab), cfg.prefix,
-	     mac, ifi.mtu, cfg.socket_path);
+	info("serving %s %s/%u (mac %s, mtu %u) on %s%s", ifi.name, ip_str(cfg.addr, ab),
+	     cfg.prefix, mac, ifi.mtu, d->cl.path, nfds ? " (from systemd)" : "");
+	info("running as uid %u gid %u, no capabilities, %s", (unsigned)uid, (unsigned)gid,
+	     nsys ? "seccomp allow-list on" : "no seccomp allow-list");
 	if (!ifi.up)
 		info("interface %s is down: nothing will be received until it is up", ifi.name);
+	if (notify)
+		sd_notifyf(0, "READY=1\nSTATUS=serving %s %s/%u on %s", ifi.name,
+			   ip_str(cfg.addr, ab), cfg.prefix, d->cl.path);
 
 	ev_run(d->loop, 0);
 
 	/* SIGINT/SIGTERM: reset what is open, say goodbye on the wire, clean up. */
+	if (notify)
+		sd_notify(0, "STOPPING=1");
 	client_stop(&d->cl);
 	stack_flush(d->st, mono_ms());
 	pkt_flush(&d->pkt);
@@ -481,5 +398,36 @@ int main(int argc, char **argv)
 	stack_free(d->st);
 	pkt_close(&d->pkt);
 	ev_loop_destroy(d->loop);
+	config_free(&cfg);
 	return 0;
 }
+
+/* System calls of this file once the loop runs (isolate.c). */
+const struct syscall_use main_syscalls[] = {
+    SYSCALL("epoll_wait", "libev waits for the fds and the next timer"),
+    SYSCALL("epoll_ctl", "libev starts, changes and stops fd watchers"),
+    SYSCALL("read", "libev drains its signal eventfd"),
+    SYSCALL("write", "libev's signal handler wakes the loop through its eventfd"),
+    SYSCALL("getrandom", "io_random(): ISNs and ephemeral ports"),
+    SYSCALL("clock_gettime", "mono_ms() where the vDSO cannot read the clock"),
+    SYSCALL("brk", "malloc(): sockets, tcbs and their buffers"),
+    SYSCALL("mmap", "malloc(): large buffers"),
+    SYSCALL("munmap", "free(): large buffers"),
+    SYSCALL("mremap", "realloc() of large blocks"),
+    SYSCALL("madvise", "free() returns memory to the kernel"),
+    SYSCALLS_END,
+};
+
+const struct syscall_use notify_syscalls[] = {
+    SYSCALL_ARG("socket", "sd_notify(STOPPING=1): a datagram socket to systemd, AF_UNIX only", 0,
+		SYS_ARG_EQ, AF_UNIX),
+    SYSCALL("getsockopt", "sd_notify(): its socket's send buffer"),
+    SYSCALL("setsockopt", "sd_notify(): its socket's send buffer"),
+    SYSCALL("getuid", "sd_notify(): credentials are sent only if they differ"),
+    SYSCALL("geteuid", "sd_notify(): credentials are sent only if they differ"),
+    SYSCALL("getgid", "sd_notify(): credentials are sent only if they differ"),
+    SYSCALL("getegid", "sd_notify(): credentials are sent only if they differ"),
+    SYSCALL("sendmsg", "sd_notify(): the message"),
+    SYSCALL("close", "sd_notify(): its socket"),
+    SYSCALLS_END,
+};

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "isolate.h"
 #include "log.h"
 #include "packet.h"
 #include "stack.h"
@@ -43,7 +44,12 @@ int pkt_ifinfo(const char *name, struct pkt_if *ifi)
 	memset(ifi, 0, sizeof(*ifi));
 	if (strlen(name) >= sizeof(ifr.ifr_name) || !*name)
 		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/*
+	 * Any socket answers the SIOCGIF* ioctls (the socket layer hands what
+	 * its family does not know to dev_ioctl()); AF_UNIX keeps ustackd off
+	 * AF_INET entirely, so systemd's RestrictAddressFamilies= can leave it out.
+	 */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
@@ -316,3 +322,12 @@ void pkt_close(struct pkt *p)
 	free(p->tx_buf);
 	p->rx_buf = p->tx_buf = NULL;
 }
+
+/* System calls of this file once the loop runs (isolate.c). */
+const struct syscall_use packet_syscalls[] = {
+    SYSCALL("recvmmsg", "pkt_recv(): a batch of frames"),
+    SYSCALL("sendmmsg", "pkt_flush(): a batch of frames"),
+    SYSCALL("getsockopt", "pkt_update_stats(): PACKET_STATISTICS"),
+    SYSCALL("close", "pkt_close() at exit"),
+    SYSCALLS_END,
+};

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "capfilter.h"
+#include "isolate.h"
 #include "log.h"
 #include "pcap.h"
 
@@ -322,3 +323,13 @@ void pcap_tap_stop(struct pcap_tap *t, struct ipc_capture_rep *rep)
 	free(t->buf);
 	free(t);
 }
+
+/* System calls of this file once the loop runs (isolate.c). */
+const struct syscall_use pcap_syscalls[] = {
+    SYSCALL("write", "pcap_flush(), tap_flush(): records to the file or a capture's fd"),
+    SYSCALL("close", "pcap_close() at exit, a live capture's fd when it stops"),
+    SYSCALL("fstat", "pcap_tap_start(): is the capture fd a file or a pipe?"),
+    SYSCALL("newfstatat", "pcap_tap_start(): fstat() as glibc makes it"),
+    SYSCALL("fcntl", "pcap_tap_start(): a capture pipe becomes non-blocking"),
+    SYSCALLS_END,
+};

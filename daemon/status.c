@@ -36,6 +36,7 @@
 #include "client.h"
 #include "daemon.h"
 #include "ipc.h"
+#include "isolate.h"
 #include "status.h"
 
 const char *const dstat_descs[DSTAT_MAX] = {
@@ -282,3 +283,14 @@ int stats_reply(struct ctl *c, uint32_t cursor, struct ipc_stats_rep *rep)
 	rep->count = (uint32_t)n;
 	return (int)(offsetof(struct ipc_stats_rep, ent) + (size_t)n * sizeof(rep->ent[0]));
 }
+
+/* System calls of this file once the loop runs (isolate.c). */
+const struct syscall_use status_syscalls[] = {
+    /* Read-only opens only: no O_WRONLY/O_RDWR, O_CREAT, O_TRUNC or O_APPEND. */
+    SYSCALL_MASKED("openat", "the creator's /proc/PID/comm, at its first IPC_CONNECT", 2,
+		   O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY),
+    SYSCALL("read", "the creator's /proc/PID/comm"),
+    SYSCALL("close", "the creator's /proc/PID/comm"),
+    SYSCALL("ioctl", "SIOCINQ: bytes the program wrote that we have not read yet"),
+    SYSCALLS_END,
+};

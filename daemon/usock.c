@@ -51,6 +51,7 @@
 #include "client.h"
 #include "daemon.h"
 #include "ipc.h"
+#include "isolate.h"
 #include "log.h"
 #include "status.h"
 
@@ -159,6 +160,7 @@ static void usock_free(struct usock *us)
 
 	usock_unqueue(us);
 	usock_close_pair(us);
+	client_uncharge(us);
 	LIST_REMOVE(us, id_link);
 	if (us->owner) {
 		LIST_REMOVE(us, owner_link);
@@ -552,3 +554,15 @@ void usock_destroy(struct usock *us)
 	}
 	usock_free(us);
 }
+
+/* System calls of this file once the loop runs (isolate.c). */
+const struct syscall_use usock_syscalls[] = {
+    SYSCALL("fcntl", "usock_connect(): the pair end becomes non-blocking"),
+    SYSCALL("read", "usock_pull(): filler and writes after the end are discarded"),
+    SYSCALL("readv", "usock_pull(): pair -> the tcb's send buffer"),
+    SYSCALL("sendmsg", "usock_push(): the tcb's receive buffer -> pair"),
+    SYSCALL("shutdown", "usock_push(): the peer's FIN as SHUT_WR on the pair"),
+    SYSCALL("poll", "usock_app_eof(), usock_check_hup(): did the program hang up?"),
+    SYSCALL("close", "usock_close_pair()"),
+    SYSCALLS_END,
+};
