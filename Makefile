@@ -6,7 +6,7 @@
 #   make asan       the same binaries with address+undefined sanitizers in build/asan
 #   make bench      1 GiB through ustack and through the kernel, side by side
 #   make fuzz       libFuzzer harness of the packet input path (clang; not in check)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, systemd units, config file)
 #
 # Missing Debian packages are installed by tools/deps (or, as non-root, the
 # exact apt-get command is printed).
@@ -15,6 +15,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 BUILD ?= build
 
 CC ?= cc
@@ -172,6 +175,19 @@ install: all
 	install -m 0755 $(BUILD)/ustackd $(DESTDIR)$(SBINDIR)/ustackd
 	install -m 0755 $(BUILD)/ustack $(DESTDIR)$(BINDIR)/ustack
 	install -m 0644 $(BUILD)/libustack.so $(DESTDIR)$(LIBDIR)/libustack.so
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/ustack
+	for u in ustackd.service ustackd.socket; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			daemon/systemd/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 daemon/systemd/ustack.sysusers $(DESTDIR)$(SYSUSERSDIR)/ustack.conf
+	@# The config file is the administrator's once it exists.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf ] || \
+		install -m 0644 daemon/ustackd.conf $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf
+	@# Installing to / : create the group ustack now (systemd-sysusers), as a package would.
+	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/ustack.conf; fi
 
 format:
 	clang-format -i proto/*.[ch] daemon/*.[ch] preload/*.[ch] tools/*.c tests/unit/*.[ch]
