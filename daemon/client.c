@@ -27,6 +27,11 @@
  * the caller's own uid (a forked child has its own control connection with
  * the same uid); any other id is answered as unknown (EBADF), so a client
  * cannot even learn which ids exist.
+ *
+ * TODO(bind): when listening sockets come (IPC_BIND), a port below 1024
+ * needs the client to be uid 0 or to hold CAP_NET_BIND_SERVICE; SO_PEERCRED
+ * gives the uid, and the shim must send its effective capabilities (the
+ * daemon cannot read another process's after PR_SET_DUMPABLE 0).
  */
 #include <arpa/inet.h>
 #include <errno.h>
