@@ -30,8 +30,8 @@
  *
  * TODO(bind): when listening sockets come (IPC_BIND), a port below 1024
  * needs the client to be uid 0 or to hold CAP_NET_BIND_SERVICE; SO_PEERCRED
- * gives the uid, and the shim must send its effective capabilities (the
- * daemon cannot read another process's after PR_SET_DUMPABLE 0).
+ * gives the uid; the capability should come from the shim's request, since
+ * /proc/PID/status may already describe another process by the time we read it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
