@@ -15,7 +15,7 @@
 #define DEFAULT_SOCKET	     "/run/ustack/ustackd.sock"
 #define DEFAULT_SOCKET_GROUP "ustack"
 #define DEFAULT_MAX_SOCK_UID 1024u
-#define DEFAULT_MAX_BUF_UID  (512ull << 20)
+#define DEFAULT_MAX_BUF_UID  (4ull << 30) /* 1024 sockets x 2 x 2 MiB buffers */
 #define TIME_WAIT_MAX	     3600000 /* ms */
 
 struct config {
