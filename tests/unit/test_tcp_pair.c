@@ -385,9 +385,6 @@ START_TEST(simultaneous_open)
 	p->e[1].tp = tcp_connect_port(p->e[1].st, 40001, H_OUR_IP, 40000, &p->e[1], 0, &err);
 	ck_assert_ptr_nonnull(p->e[1].tp);
 	p_run(p, 60000);
-	if (getenv("PAIR_VERBOSE"))
-		fprintf(stderr, "simultaneous: states %s %s at %llu\n", tcp_state_name(tcp_state(p->e[0].tp)),
-			tcp_state_name(tcp_state(p->e[1].tp)), (unsigned long long)p->now);
 	for (int s = 0; s < 2; s++) {
 		ck_assert_int_eq(p->e[s].err, 0);
 		ck_assert_uint_eq(p->e[s].rcvd, 100000);
@@ -457,10 +454,6 @@ START_TEST(listen_backlog)
 		ck_assert_ptr_nonnull(c[i]);
 	}
 	p_run(p, 900); /* before the SYN goes again at 1 s */
-	if (getenv("PAIR_VERBOSE"))
-		fprintf(stderr, "backlog: at %llu overflow %llu states %d %d %d\n", (unsigned long long)p->now,
-			(unsigned long long)stack_stats(p->e[1].st)[STAT_tcp_listen_overflow],
-			tcp_state(c[0]), tcp_state(c[1]), tcp_state(c[2]));
 	ck_assert_uint_ge(stack_stats(p->e[1].st)[STAT_tcp_listen_overflow], 1);
 	ck_assert_int_eq(tcp_state(c[0]), H_ESTABLISHED);
 	ck_assert_int_eq(tcp_state(c[1]), H_ESTABLISHED);
